@@ -1,0 +1,137 @@
+"""Stage 0: read ``deck.yaml``, the deck's identity and settings, into a typed ``DeckConfig``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import AnkigenError, Problem, display_path
+from .yamlsource import YamlSyntaxError, parse_mapping
+
+DECK_FILE = "deck.yaml"
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+CATEGORY_PREFIX = re.compile(r"^[A-Z]{1,10}$")
+MAX_ID = 2**63 - 1
+REQUIRED = ("name", "version", "categories", "deck_id", "note_type_id")
+OPTIONAL = ("description",)
+
+
+@dataclass(frozen=True)
+class DeckConfig:
+    """What ``deck.yaml`` says: the deck's name, version, categories and permanent ids."""
+
+    path: Path
+    name: str
+    version: str
+    description: str
+    categories: dict[str, str]
+    deck_id: int
+    note_type_id: int
+
+    @property
+    def slug(self) -> str:
+        """The deck's name made safe for a file name: ``ML and DL`` → ``ml-and-dl``."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        return slug or "deck"
+
+    @property
+    def package_name(self) -> str:
+        """``<slug>-<version>.apkg``; never ``collection.apkg``, which Anki reads as a backup."""
+        return f"{self.slug}-{self.version}.apkg"
+
+
+def load_config(cards_dir: Path) -> DeckConfig:
+    """Read and check ``cards_dir/deck.yaml``; raise ``AnkigenError`` listing every problem."""
+    path = cards_dir / DECK_FILE
+    shown = display_path(path)
+    if not path.is_file():
+        raise AnkigenError(
+            [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
+        )
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
+    try:
+        doc = parse_mapping(text.replace("\r\n", "\n"))
+    except YamlSyntaxError as exc:
+        raise AnkigenError([Problem(shown, exc.line, exc.message)]) from None
+
+    problems: list[Problem] = []
+
+    def problem(key: str | None, message: str) -> None:
+        line = doc.key_lines.get(key, 1) if key else 1
+        problems.append(Problem(shown, line, message))
+
+    values = doc.values
+    for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
+        problem(key, f"unknown key {key!r} (known: {', '.join(REQUIRED + OPTIONAL)})")
+    for key in REQUIRED:
+        if key not in values:
+            problem(None, f"missing required key {key!r}")
+
+    name = _string(values, "name", problem)
+    if name is not None and "::" in name:
+        problem("name", "name must not contain '::' (Anki reads it as a parent deck)")
+    version = _string(values, "version", problem)
+    if version is not None and not SEMVER.match(version):
+        problem("version", f"version {version!r} is not semantic versioning like 1.2.0")
+    description = values.get("description", "")
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        problem("description", "description must be text")
+        description = ""
+    categories = _categories(values.get("categories"), problem)
+    deck_id = _identifier(values, "deck_id", problem)
+    note_type_id = _identifier(values, "note_type_id", problem)
+    if deck_id is not None and deck_id == note_type_id:
+        problem("note_type_id", "note_type_id must differ from deck_id")
+
+    if problems:
+        raise AnkigenError(problems)
+    assert name is not None and version is not None and categories is not None
+    assert deck_id is not None and note_type_id is not None
+    return DeckConfig(path, name, version, description.strip(), categories, deck_id, note_type_id)
+
+
+def _string(values: dict[str, Any], key: str, problem: Any) -> str | None:
+    value = values.get(key)
+    if key not in values:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problem(key, f"{key} must be non-empty text")
+        return None
+    return value.strip()
+
+
+def _identifier(values: dict[str, Any], key: str, problem: Any) -> int | None:
+    if key not in values:
+        return None
+    value = values[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        problem(key, f"{key} must be a whole number from 1 to {MAX_ID}, chosen once and kept")
+        return None
+    return value
+
+
+def _categories(value: Any, problem: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        problem("categories", "categories must map id prefixes to names, e.g. `DL: Deep Learning`")
+        return None
+    categories: dict[str, str] = {}
+    for prefix, label in value.items():
+        if not isinstance(prefix, str) or not CATEGORY_PREFIX.match(prefix):
+            problem("categories", f"category prefix {prefix!r} must be 1-10 capital letters")
+        elif not isinstance(label, str) or not label.strip():
+            problem("categories", f"category {prefix} needs a name")
+        else:
+            categories[prefix] = label.strip()
+    return categories

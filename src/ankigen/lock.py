@@ -1,0 +1,157 @@
+"""The lock file: what the build remembers between runs, committed beside the cards.
+
+Anki updates a learner's note only when the package's note ``mod`` is newer than the one in
+the collection. So each note's ``mod`` must be the time its content last changed, and the
+sources alone do not know that. The lock keeps, per card, a digest of the note's content,
+that time, and the note id; likewise for the note type. One card per line, so a review of a
+commit shows which cards changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import AnkigenError, Problem, display_path
+
+LOCK_FILE = "ankigen.lock"
+LOCK_FORMAT = 1
+NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A content digest and the time (Unix seconds) that content first appeared."""
+
+    hash: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class CardStamp(Stamp):
+    """A card's stamp and the note id it was given when first built."""
+
+    note_id: int
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The whole lock: the note type's stamp and each card's, by card id."""
+
+    note_type: Stamp | None = None
+    cards: dict[str, CardStamp] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LockChanges:
+    """How the sources differ from the lock."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    note_type_changed: bool
+
+    @property
+    def any(self) -> bool:
+        """Whether the lock must be rewritten."""
+        return bool(self.added or self.changed or self.removed or self.note_type_changed)
+
+    def describe(self) -> str:
+        """A short account such as ``DL0001 changed; ML0040 added``."""
+        parts = []
+        for label, ids in (
+            ("added", self.added),
+            ("changed", self.changed),
+            ("removed", self.removed),
+        ):
+            if ids:
+                parts.append(f"{', '.join(ids)} {label}")
+        if self.note_type_changed:
+            parts.append("note type changed")
+        return "; ".join(parts) or "no changes"
+
+
+def read_lock(path: Path) -> Lock:
+    """Read the lock at ``path``; a missing file is an empty lock."""
+    if not path.exists():
+        return Lock()
+    shown = display_path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
+    try:
+        if data.get("format") != LOCK_FORMAT:
+            raise ValueError(f"unknown lock format {data.get('format')!r}")
+        note_type = data.get("note_type")
+        lock = Lock(
+            note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
+            cards={
+                str(card_id): CardStamp(
+                    str(entry["hash"]), int(entry["mod"]), int(entry["note_id"])
+                )
+                for card_id, entry in data["cards"].items()
+            },
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise AnkigenError(
+            [Problem(shown, 1, f"corrupt lock file ({exc}); restore it from version control")]
+        ) from None
+    return lock
+
+
+def update_lock(
+    lock: Lock, note_type_hash: str, card_hashes: dict[str, str], now: int
+) -> tuple[Lock, LockChanges]:
+    """The lock for the current sources: new times for what changed, old ones for the rest.
+
+    A changed card's time is strictly later than its previous one, even on a fast re-run,
+    because Anki applies an update only when the package's ``mod`` is newer.
+    """
+    cards: dict[str, CardStamp] = {}
+    added, changed = [], []
+    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in lock.cards.values()])
+    for card_id in sorted(card_hashes):
+        digest = card_hashes[card_id]
+        old = lock.cards.get(card_id)
+        if old is None:
+            cards[card_id] = CardStamp(digest, now, next_note_id)
+            next_note_id += NOTE_ID_STEP
+            added.append(card_id)
+        elif old.hash != digest:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id)
+            changed.append(card_id)
+        else:
+            cards[card_id] = old
+    removed = sorted(set(lock.cards) - set(card_hashes))
+    old_type = lock.note_type
+    if old_type is not None and old_type.hash == note_type_hash:
+        note_type = old_type
+    else:
+        note_type = Stamp(note_type_hash, max(now, old_type.mod + 1) if old_type else now)
+    changes = LockChanges(tuple(added), tuple(changed), tuple(removed), note_type is not old_type)
+    return Lock(note_type, cards), changes
+
+
+def format_lock(lock: Lock) -> str:
+    """The lock as JSON text, one card per line, sorted, so that diffs are readable."""
+    note_type = lock.note_type
+    lines = [
+        "{",
+        f'  "format": {LOCK_FORMAT},',
+        '  "note_type": '
+        + (json.dumps({"hash": note_type.hash, "mod": note_type.mod}) if note_type else "null")
+        + ",",
+        '  "cards": {',
+    ]
+    entries = [
+        f"    {json.dumps(card_id)}: "
+        + json.dumps({"hash": s.hash, "mod": s.mod, "note_id": s.note_id})
+        for card_id, s in sorted(lock.cards.items())
+    ]
+    lines.append(",\n".join(entries))
+    lines += ["  }", "}", ""]
+    return "\n".join(line for line in lines if line != "") + "\n"

@@ -1,0 +1,115 @@
+"""Stage 4a: the note type of our notes: fields, templates and CSS, with permanent ids.
+
+Learners' collections match a note type by its id and then compare its *schema*: the fields
+and templates (by their ids) and the sort field. A change there makes Anki stop updating
+every learner's notes, so these ids and this field list are fixed for good. Template text
+and CSS may change freely: Anki imports them when the note type's ``mod`` is newer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+# Field and template ids were drawn at random once (as Anki does) and must never change.
+FIELDS: tuple[tuple[str, int], ...] = (
+    ("ID", 4417203986510254211),
+    ("Title", 6118835237047381842),
+    ("Question", 2795017391744019673),
+    ("Answer", 8204126670653370528),
+)
+SORT_FIELD = (
+    "ID"  # the browser lists notes by id, and the first field (the duplicate check) is unique
+)
+TEMPLATE_NAME = "Question → Answer"
+TEMPLATE_ID = 3641870227469021359
+
+FRONT = """\
+<div class="ankigen">
+<div class="meta"><span class="card-id">{{ID}}</span> <span class="title">{{Title}}</span></div>
+<div class="question">{{Question}}</div>
+</div>"""
+
+BACK = """\
+{{FrontSide}}
+<hr id="answer">
+<div class="ankigen answer">{{Answer}}</div>"""
+
+CSS = """\
+.card {
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    sans-serif;
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1d1d1f;
+  background-color: #fdfdfd;
+  overflow-wrap: break-word;
+}
+.card.nightMode, .nightMode .card { color: #e8e8e8; background-color: #1f1f1f; }
+.ankigen { max-width: 42em; margin: 0 auto; }
+.meta { font-size: 0.8em; color: #5f6368; margin-bottom: 0.6em; }
+.nightMode .meta { color: #a8abb0; }
+.title { font-weight: 600; }
+.question { font-size: 1.08em; }
+hr#answer { border: none; border-top: 1px solid #c8c8c8; margin: 1em 0; }
+.nightMode hr#answer { border-top-color: #4a4a4a; }
+.math-display {
+  display: block;
+  max-width: 100%;
+  overflow-x: auto;
+  overflow-y: hidden;
+  text-align: center;
+  margin: 0.6em 0;
+  padding: 0.1em 0;
+}
+ul, ol { padding-left: 1.5em; }
+li { margin: 0.2em 0; }
+li > p { margin: 0.3em 0; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em; }
+pre { overflow-x: auto; padding: 0.6em; border-radius: 4px; background: #f2f2f2; }
+.nightMode pre { background: #2a2a2a; }
+table { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
+th, td { border: 1px solid #c8c8c8; padding: 0.25em 0.5em; }
+img { max-width: 100%; height: auto; }
+.mobile.card, .mobile .card { font-size: 17px; }
+.mobile .ankigen { max-width: none; }
+"""
+
+
+@dataclass(frozen=True)
+class NoteTypeSpec:
+    """Everything Anki stores of our note type, as plain data."""
+
+    id: int
+    name: str
+    fields: tuple[tuple[str, int], ...]
+    sort_field_index: int
+    templates: tuple[tuple[str, int, str, str], ...]  # (name, id, front, back)
+    css: str
+
+    def content_hash(self) -> str:
+        """A digest of everything a learner's Anki would import; it drives the type's ``mod``."""
+        data = json.dumps(
+            [self.id, self.name, self.fields, self.sort_field_index, self.templates, self.css],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The field names, in order."""
+        return tuple(name for name, _ in self.fields)
+
+
+def basic_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
+    """The question-and-answer note type of a deck, under the deck's permanent note type id."""
+    return NoteTypeSpec(
+        id=note_type_id,
+        name=f"{deck_name} (ankigen)",
+        fields=FIELDS,
+        sort_field_index=[name for name, _ in FIELDS].index(SORT_FIELD),
+        templates=((TEMPLATE_NAME, TEMPLATE_ID, FRONT, BACK),),
+        css=CSS,
+    )

@@ -1,0 +1,217 @@
+"""Stage 2: check each card's front matter and sections and turn it into a ``CardSource``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .config import DeckConfig
+from .errors import Problem
+from .load import RawCard
+
+CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
+TAG = re.compile(r"^[^\s\"]+$")
+KNOWN_KEYS = ("id", "title", "tags")
+SECTIONS = ("Question", "Answer")
+HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
+FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section's Markdown and the line of the file where that Markdown starts."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class CardSource:
+    """A card whose front matter and structure are valid, ready to render."""
+
+    shown: str
+    id: str
+    category: str
+    title: str
+    tags: tuple[str, ...]
+    question: Section
+    answer: Section
+    id_line: int
+
+
+def validate_cards(
+    raw_cards: list[RawCard], config: DeckConfig
+) -> tuple[list[CardSource], list[Problem]]:
+    """Check every card; return the valid ones and every problem found (duplicates included)."""
+    cards: list[CardSource] = []
+    problems: list[Problem] = []
+    for raw in raw_cards:
+        card, card_problems = validate_card(raw, config)
+        problems.extend(card_problems)
+        if card is not None:
+            cards.append(card)
+    problems.extend(_duplicates(cards))
+    return cards, problems
+
+
+def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, list[Problem]]:
+    """Check one card's front matter keys and its ``## Question`` / ``## Answer`` sections."""
+    problems: list[Problem] = []
+    front = raw.front
+
+    def problem(key: str | None, message: str) -> None:
+        line = front.key_lines.get(key, front.first_line - 1) if key else front.first_line - 1
+        problems.append(Problem(raw.shown, line, message))
+
+    for key in sorted(set(front.values) - set(KNOWN_KEYS)):
+        problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+
+    card_id = _text(front.values, "id", problem)
+    category = ""
+    if card_id is not None:
+        match = CARD_ID.match(card_id)
+        if not match:
+            problem("id", f"id {card_id!r} must be capital letters then digits, like DL0001")
+            card_id = None
+        elif match.group(1) not in config.categories:
+            known = ", ".join(sorted(config.categories))
+            problem(
+                "id", f"id {card_id}: unknown category {match.group(1)!r} (deck.yaml has {known})"
+            )
+            card_id = None
+        else:
+            category = match.group(1)
+    title = _text(front.values, "title", problem)
+    tags = _tags(front.values.get("tags"), problem)
+
+    sections = _sections(raw, problems)
+    if card_id is None or title is None or tags is None or sections is None:
+        return None, problems
+    return (
+        CardSource(
+            shown=raw.shown,
+            id=card_id,
+            category=category,
+            title=title,
+            tags=tags,
+            question=sections["Question"],
+            answer=sections["Answer"],
+            id_line=front.key_lines["id"],
+        ),
+        problems,
+    )
+
+
+def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
+    if key not in values or values[key] is None:
+        problem(None, f"missing `{key}:` in front matter")
+        return None
+    value = values[key]
+    if not isinstance(value, str) or not value.strip():
+        problem(key, f"`{key}` must be non-empty text, not {type(value).__name__} {value!r}")
+        return None
+    if "\n" in value.strip():
+        problem(key, f"`{key}` must be a single line")
+        return None
+    return value.strip()
+
+
+def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("tags", "`tags` must be a list, like `tags: [cnn, architecture]`")
+        return None
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or not TAG.match(tag):
+            problem("tags", f"tag {tag!r} must be one word without spaces or quotes")
+            return None
+        tags.append(tag)
+    return tuple(tags)
+
+
+def _sections(raw: RawCard, problems: list[Problem]) -> dict[str, Section] | None:
+    """Split the body at its ``## `` headings; exactly Question then Answer, both non-empty."""
+    lines = raw.body.split("\n")
+    found: list[tuple[str, int, int]] = []  # (name, heading index, file line)
+    fence: str | None = None
+    before_first: int | None = None
+    for index, line in enumerate(lines):
+        opened = FENCE_OPEN.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+        heading = HEADING.match(line)
+        file_line = raw.body_line + index
+        if heading:
+            name = heading.group(1).strip()
+            canonical = next((s for s in SECTIONS if s.lower() == name.lower()), None)
+            if canonical is None:
+                problems.append(
+                    Problem(
+                        raw.shown,
+                        file_line,
+                        f"unknown section `## {name}` (a card has "
+                        "`## Question` and `## Answer`; use ### for headings inside them)",
+                    )
+                )
+                return None
+            found.append((canonical, index, file_line))
+        elif not found and line.strip() and before_first is None:
+            before_first = file_line
+    if before_first is not None:
+        problems.append(Problem(raw.shown, before_first, "text before `## Question`"))
+        return None
+    names = [name for name, _, _ in found]
+    if names != list(SECTIONS):
+        if len(set(names)) < len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            line = [fl for n, _, fl in found if n == dup][1]
+            problems.append(Problem(raw.shown, line, f"`## {dup}` appears twice"))
+        else:
+            for name in SECTIONS:
+                if name not in names:
+                    problems.append(
+                        Problem(raw.shown, raw.body_line, f"missing `## {name}` section")
+                    )
+            if set(names) == set(SECTIONS):
+                problems.append(
+                    Problem(raw.shown, found[0][2], "`## Question` must come before `## Answer`")
+                )
+        return None
+    sections: dict[str, Section] = {}
+    bounds = [index for _, index, _ in found] + [len(lines)]
+    for (name, index, file_line), end in zip(found, bounds[1:], strict=True):
+        body = lines[index + 1 : end]
+        start = 0
+        while start < len(body) and not body[start].strip():
+            start += 1
+        text = "\n".join(body[start:]).strip()
+        if not text:
+            problems.append(Problem(raw.shown, file_line, f"`## {name}` is empty"))
+            continue
+        sections[name] = Section(text, file_line + 1 + start)
+    return sections if len(sections) == len(SECTIONS) else None
+
+
+def _duplicates(cards: list[CardSource]) -> list[Problem]:
+    first: dict[str, CardSource] = {}
+    problems = []
+    for card in cards:
+        if card.id in first:
+            other = first[card.id]
+            problems.append(
+                Problem(
+                    card.shown,
+                    card.id_line,
+                    f"duplicate id {card.id}: also used by {other.shown}:{other.id_line}",
+                )
+            )
+        else:
+            first[card.id] = card
+    return problems
