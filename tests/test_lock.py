@@ -1,0 +1,68 @@
+"""The lock: each note's time changes exactly when its content does."""
+
+from __future__ import annotations
+
+import pytest
+
+from ankigen.errors import AnkigenError
+from ankigen.lock import Lock, format_lock, read_lock, update_lock
+
+
+def test_first_build_stamps_everything_now_with_distinct_note_ids():
+    lock, changes = update_lock(Lock(), "type1", {"B1": "h2", "A1": "h1"}, now=1000)
+    assert changes.added == ("A1", "B1") and changes.note_type_changed
+    assert lock.cards["A1"].mod == lock.cards["B1"].mod == 1000
+    assert lock.note_type.mod == 1000
+    assert lock.cards["A1"].note_id != lock.cards["B1"].note_id
+
+
+def test_only_changed_cards_get_a_newer_time():
+    lock, _ = update_lock(Lock(), "type1", {"A1": "h1", "B1": "h2"}, now=1000)
+    lock2, changes = update_lock(lock, "type1", {"A1": "h1-edited", "B1": "h2"}, now=5000)
+    assert changes.changed == ("A1",) and not changes.added and not changes.note_type_changed
+    assert lock2.cards["A1"].mod == 5000
+    assert lock2.cards["B1"] == lock.cards["B1"]
+    assert lock2.cards["A1"].note_id == lock.cards["A1"].note_id
+    assert lock2.note_type == lock.note_type
+
+
+def test_a_change_is_newer_even_when_the_clock_is_behind():
+    lock, _ = update_lock(Lock(), "type1", {"A1": "h1"}, now=1000)
+    lock2, _ = update_lock(lock, "type2", {"A1": "h1-edited"}, now=900)
+    assert lock2.cards["A1"].mod == 1001
+    assert lock2.note_type.mod == 1001
+
+
+def test_new_cards_get_note_ids_after_the_existing_ones():
+    lock, _ = update_lock(Lock(), "t", {"A1": "h1"}, now=1000)
+    lock2, changes = update_lock(lock, "t", {"A1": "h1", "A2": "h"}, now=10)
+    assert changes.added == ("A2",)
+    assert lock2.cards["A2"].note_id > lock2.cards["A1"].note_id
+
+
+def test_removed_cards_are_reported():
+    lock, _ = update_lock(Lock(), "t", {"A1": "h1", "A2": "h2"}, now=1000)
+    _, changes = update_lock(lock, "t", {"A1": "h1"}, now=2000)
+    assert changes.removed == ("A2",)
+    assert changes.describe() == "A2 removed"
+
+
+def test_lock_round_trips_through_its_file(tmp_path):
+    lock, _ = update_lock(Lock(), "t", {"A1": "h1", "B2": "h2"}, now=1000)
+    path = tmp_path / "ankigen.lock"
+    path.write_text(format_lock(lock))
+    assert read_lock(path) == lock
+    assert path.read_text().count("\n") == 8  # one line per card, so diffs name the card
+
+
+def test_corrupt_lock_is_reported_with_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "ankigen.lock"
+    path.write_text('{\n  "format": 1,\n  "cards": {,}\n}\n')
+    with pytest.raises(AnkigenError) as caught:
+        read_lock(path)
+    assert str(caught.value.problems[0]).startswith("ankigen.lock:3: corrupt lock file")
+
+
+def test_missing_lock_is_empty(tmp_path):
+    assert read_lock(tmp_path / "ankigen.lock") == Lock()
