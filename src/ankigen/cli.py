@@ -13,7 +13,8 @@ import click
 
 from . import __version__
 from .build import build
-from .errors import AnkigenError
+from .errors import AnkigenError, display_path
+from .preview import write_preview
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 CARDS_OPTION = click.option(
@@ -78,3 +79,29 @@ def build_command(cards_dir: Path, out_dir: Path, frozen: bool) -> None:
     """
     result = build(cards_dir, out_dir, now=int(time.time()), frozen=frozen)
     click.echo(result.summary())
+
+
+@main.command("preview", context_settings=CONTEXT)
+@CARDS_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    help="Folder for the preview page.",
+)
+@click.option(
+    "--mathjax",
+    metavar="PATH_OR_URL",
+    help="MathJax 3 to load: a local copy (folder or tex-chtml-full.js) or a URL. "
+    "Default: a pinned CDN copy.",
+)
+@reports_problems
+def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None) -> None:
+    """Write an HTML page showing every card's front and back as Anki shows them.
+
+    Example: ankigen preview --mathjax node_modules/mathjax
+    """
+    page = write_preview(cards_dir, out_dir, mathjax)
+    click.echo(f"Wrote {display_path(page)}: open it in a browser.")
