@@ -66,3 +66,8 @@ def test_corrupt_lock_is_reported_with_its_line(tmp_path, monkeypatch):
 
 def test_missing_lock_is_empty(tmp_path):
     assert read_lock(tmp_path / "ankigen.lock") == Lock()
+
+
+def test_a_long_change_list_is_shortened_in_the_summary():
+    _, changes = update_lock(Lock(), "t", {f"A{i}": "h" for i in range(1, 9)}, now=1)
+    assert changes.describe() == "A1, A2, A3, A4, A5 and 3 more added; note type changed"
