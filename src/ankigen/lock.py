@@ -17,6 +17,7 @@ from .errors import AnkigenError, Problem, display_path
 
 LOCK_FILE = "ankigen.lock"
 LOCK_FORMAT = 1
+SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
 
 
@@ -66,7 +67,9 @@ class LockChanges:
             ("removed", self.removed),
         ):
             if ids:
-                parts.append(f"{', '.join(ids)} {label}")
+                shown = ", ".join(ids[:SHOWN_IDS])
+                more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
+                parts.append(f"{shown}{more} {label}")
         if self.note_type_changed:
             parts.append("note type changed")
         return "; ".join(parts) or "no changes"
