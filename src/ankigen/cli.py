@@ -12,8 +12,11 @@ from typing import Any
 import click
 
 from . import __version__
+from .apkg import read_package
 from .build import build
+from .diff import diff_packages, format_diff
 from .errors import AnkigenError, display_path
+from .importer import plan_import, read_listing, write_import
 from .preview import write_preview
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -105,3 +108,47 @@ def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None) -> None
     """
     page = write_preview(cards_dir, out_dir, mathjax)
     click.echo(f"Wrote {display_path(page)}: open it in a browser.")
+
+
+@main.command("import", context_settings=CONTEXT)
+@click.argument(
+    "listing", type=click.Path(exists=True, dir_okay=False, readable=False, allow_dash=True)
+)
+@CARDS_OPTION
+@click.option("--force", is_flag=True, help="Overwrite card files that differ from the listing.")
+@click.option("--dry-run", is_flag=True, help="Print the card files instead of writing them.")
+@reports_problems
+def import_command(listing: str, cards_dir: Path, force: bool, dry_run: bool) -> None:
+    """Turn a scraped Q&A LISTING page (- for standard input) into card files in CARDS.
+
+    Reports each card as new, unchanged or skipped (an existing file that differs), and
+    every judgement call as `listing:line: ID: message` on standard error.
+
+    Example: ankigen import listing.txt --dry-run
+    """
+    text, shown = read_listing(listing, sys.stdin.buffer)
+    plan = plan_import(text, shown, cards_dir, force=force)
+    if not dry_run:
+        write_import(plan)
+    for line in plan.doubt_lines():
+        click.echo(line, err=True)
+    for card in plan.cards:
+        click.echo(card.status_line())
+        if dry_run and card.writes:
+            click.echo(card.text, nl=False)
+    click.echo(plan.summary(dry_run))
+
+
+@main.command("diff", context_settings=CONTEXT)
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reports_problems
+def diff_command(old: Path, new: Path) -> None:
+    """Show what a learner who imported OLD.apkg sees on importing NEW.apkg.
+
+    New, updated (with the changed fields), untouched and newly retired notes, and any
+    note type change that would stop updates. Reads any .apkg, not only ankigen's.
+
+    Example: ankigen diff output/deck-1.0.0.apkg output/deck-1.1.0.apkg
+    """
+    click.echo(format_diff(diff_packages(read_package(old), read_package(new))))

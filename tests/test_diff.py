@@ -1,0 +1,97 @@
+"""`ankigen diff OLD NEW` says what real Anki then does on importing NEW over OLD."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from anki.collection import Collection, ExportAnkiPackageOptions
+
+from ankigen.build import build
+from ankigen.cli import main
+from tests.ankihelpers import import_package
+
+NEW_CARD = """---
+id: ML0032
+title: Logistic Regression
+tags: [classification]
+---
+## Question
+
+What does logistic regression model?
+
+## Answer
+
+The log-odds of the positive class as a linear function: $\\log\\frac{p}{1-p} = w^\\top x + b$.
+"""
+
+
+def two_versions(cards: Path, out: Path) -> tuple[Path, Path]:
+    v1 = build(cards, out, now=1_800_000_000).output
+    card = next(cards.rglob("ML0029-*.md"))
+    card.write_text(card.read_text().replace("In machine learning", "In ML"))
+    (cards / "ML" / "ML0032-logistic-regression.md").write_text(NEW_CARD)
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", "version: 1.1.0", deck.read_text()))
+    return v1, build(cards, out, now=1_800_000_100).output
+
+
+def test_diff_matches_what_anki_does(cards, tmp_path, collection, runner):
+    v1, v2 = two_versions(cards, tmp_path / "out")
+    result = runner.invoke(main, ["diff", str(v1), str(v2)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "new notes (1):",
+        "  ML0032",
+        "updated notes (1):",
+        "  ML0029: Answer",
+        "untouched notes: 9",
+    ]
+
+    import_package(collection, v1)
+    log = import_package(collection, v2)
+    assert [n.fields[0] for n in log.new] == ["ML0032"]
+    assert [n.fields[0] for n in log.updated] == ["ML0029"]
+    assert not log.conflicting
+
+
+def test_diff_reads_a_package_exported_by_anki_itself(cards, tmp_path, collection, runner):
+    v1, _ = two_versions(cards, tmp_path / "out")
+    import_package(collection, v1)
+    note = collection.get_note(collection.find_notes("ID:ML0028")[0])
+    note["Title"] = "Softmax, edited in Anki"
+    collection.update_note(note)
+    exported = tmp_path / "exported.apkg"
+    options = ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False
+    )
+    collection.export_anki_package(out_path=str(exported), options=options, limit=None)
+
+    result = runner.invoke(main, ["diff", str(v1), str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "updated notes (1):\n  ML0028: Title\n" in result.stdout
+    assert "untouched notes: 9" in result.stdout
+
+    # and real Anki agrees: a fresh collection with v1 takes exactly that update
+    other = Collection(str(tmp_path / "other.anki2"))
+    try:
+        import_package(other, v1)
+        log = import_package(other, exported)
+        assert [n.fields[0] for n in log.updated] == ["ML0028"]
+    finally:
+        other.close()
+
+
+def test_diff_of_a_file_that_is_not_a_package_fails_clearly(tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("notes.txt").write_text("hello")
+    Path("empty.apkg").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    result = runner.invoke(main, ["diff", "notes.txt", "empty.apkg"])
+    assert result.exit_code == 1
+    assert (
+        result.stderr.splitlines()[0] == "notes.txt:1: not an Anki package (.apkg): not a zip file"
+    )
+    result = runner.invoke(main, ["diff", "empty.apkg", "empty.apkg"])
+    assert result.stderr.splitlines()[0] == (
+        "empty.apkg:1: not an Anki package (.apkg): it holds no collection"
+    )
