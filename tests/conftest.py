@@ -16,6 +16,16 @@ REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CARDS = REPO / "cards"
 
 
+@pytest.fixture(autouse=True)
+def private_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own ``XDG_CACHE_HOME``: no test reads or writes ``~/.cache``."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def cards(tmp_path: Path) -> Path:
     """A private copy of the shipped cards folder (lock included) that a test may edit."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .config import DeckConfig
 from .lock import Lock
+from .media import MediaFile
 from .notetype import NoteTypeSpec
 from .render import RenderedCard
 
@@ -36,6 +37,7 @@ class DeckPackage:
     note_type: NoteTypeSpec
     note_type_mod: int
     notes: tuple[NoteRecord, ...]
+    media: tuple[MediaFile, ...] = ()  # every image the notes show, once each, sorted by name
 
 
 def note_fields(card: RenderedCard) -> tuple[str, ...]:
@@ -87,4 +89,11 @@ def assemble(
         note_type=note_type,
         note_type_mod=lock.note_type.mod,
         notes=tuple(notes),
+        media=deck_media(cards),
     )
+
+
+def deck_media(cards: list[RenderedCard]) -> tuple[MediaFile, ...]:
+    """The images of all ``cards``: one file per content (names are content hashes), sorted."""
+    media = {item.name: item for card in cards for item in card.media}
+    return tuple(media[name] for name in sorted(media))

@@ -1,4 +1,9 @@
-"""The build: run the stages in order, from a cards folder to ``output/<deck>-<version>.apkg``."""
+"""The build: run the stages in order, from a cards folder to ``output/<deck>-<version>.apkg``.
+
+``render_deck`` is the one place where cards are loaded, validated and rendered; ``check``
+(the check stage) judges the result, and ``build`` writes the package only when the check
+passes.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,18 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import assemble, content_hash
+from .assemble import assemble
 from .atomic import atomic_write_bytes
+from .buildrecord import InputSnapshot, record_build, snapshot_inputs, unchanged_result
+from .check import CheckedDeck, check_deck
 from .config import DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
-from .load import RawCard, discover, read_card
-from .lock import LOCK_FILE, LockChanges, format_lock, read_lock, update_lock
-from .notetype import basic_note_type
+from .incremental import card_outcomes
+from .load import discover, read_card
+from .lock import LOCK_FILE, LockChanges
 from .package import write_package
-from .render import RenderedCard, Renderer
-from .validate import validate_cards
+from .render import RenderedCard, RenderedDeck
+from .validate import cross_card_problems
 
 
 @dataclass(frozen=True)
@@ -27,11 +34,19 @@ class BuildResult:
     per_category: dict[str, int]
     changes: LockChanges
     lock_path: Path
+    warnings: tuple[Problem, ...] = ()
+    unchanged: bool = False  # nothing the last build read had changed: nothing was written
 
-    def summary(self) -> str:
-        """One line for the terminal."""
+    def summary(self, seconds: float | None = None) -> str:
+        """One line for the terminal; ``seconds`` is how long the build took."""
         counts = ", ".join(f"{prefix} {n}" for prefix, n in self.per_category.items())
         total = sum(self.per_category.values())
+        if self.unchanged:
+            took = f"; checked in {seconds:.2f} s" if seconds is not None else ""
+            return (
+                f"No changes: {display_path(self.output)} is up to date "
+                f"({total} cards: {counts}){took}."
+            )
         changed = len(self.changes.added) + len(self.changes.changed) + len(self.changes.removed)
         detail = f" ({self.changes.describe()})" if self.changes.any else ""
         return (
@@ -41,50 +56,81 @@ class BuildResult:
 
 
 def render_cards(cards_dir: Path) -> tuple[DeckConfig, list[RenderedCard]]:
-    """Load, validate and render every card; raise ``AnkigenError`` with all problems found."""
+    """Load, validate and render every card; raise ``AnkigenError`` when there are errors.
+
+    Warnings travel with the cards (``RenderedCard.warnings``).
+    """
+    deck = render_deck(cards_dir)
+    if deck.config is None or any(p.is_error for p in deck.problems):
+        raise AnkigenError(list(deck.problems))
+    return deck.config, list(deck.cards)
+
+
+def render_deck(cards_dir: Path, *, use_cache: bool = True) -> RenderedDeck:
+    """Load, validate and render every card of ``cards_dir``, collecting every problem.
+
+    Each card file is loaded, validated and rendered on its own (``incremental``): from the
+    render cache when ``use_cache`` and it is unchanged, on all CPU cores when many are not.
+    """
     problems: list[Problem] = []
     config: DeckConfig | None = None
     try:
         config = load_config(cards_dir)
     except AnkigenError as exc:
         problems.extend(exc.problems)
-    raw_cards: list[RawCard] = []
-    for path in discover(cards_dir):
-        raw = read_card(path)
-        if isinstance(raw, Problem):
-            problems.append(raw)
-        else:
-            raw_cards.append(raw)
+    paths = discover(cards_dir)
     if config is None:
-        raise AnkigenError(problems)
-    cards, card_problems = validate_cards(raw_cards, config)
-    problems.extend(card_problems)
-    renderer = Renderer()
-    rendered: list[RenderedCard] = []
-    for card in cards:
-        result, render_problems = renderer.render_card(card)
-        problems.extend(render_problems)
-        rendered.append(result)
-    if not raw_cards and not problems:
+        problems.extend(raw for raw in map(read_card, paths) if isinstance(raw, Problem))
+        return RenderedDeck(None, (), tuple(problems))
+    outcomes = card_outcomes(cards_dir, paths, config, use_cache=use_cache)
+    problems.extend(problem for outcome in outcomes for problem in outcome.problems)
+    problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
+    rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
+    if not paths and not problems:
         problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
-    if problems:
-        raise AnkigenError(problems)
-    return config, rendered
+    return RenderedDeck(config, tuple(rendered), tuple(problems))
 
 
-def build(cards_dir: Path, out_dir: Path, *, now: int, frozen: bool = False) -> BuildResult:
+def check(
+    cards_dir: Path, *, now: int, strict: bool = False, use_cache: bool = True
+) -> CheckedDeck:
+    """Render and check every card of ``cards_dir``; write nothing but the render cache.
+
+    Raises ``AnkigenError`` with every problem when there are errors, or warnings and
+    ``strict``; otherwise returns the checked deck with its warnings.
+    """
+    deck = render_deck(cards_dir, use_cache=use_cache)
+    return check_deck(cards_dir, deck, now=now, strict=strict)
+
+
+def build(
+    cards_dir: Path,
+    out_dir: Path,
+    *,
+    now: int,
+    frozen: bool = False,
+    strict: bool = False,
+    use_cache: bool = True,
+) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
-    Writes the package, then the lock when it changed. With ``frozen``, a lock that does
-    not match the sources is an error and nothing is written.
+    Runs the check stage first: errors (and with ``strict`` warnings too) stop the build
+    before anything is written. Writes the package, then the lock when its text changed.
+    With ``frozen``, a lock that does not match the sources is an error and nothing is
+    written. With ``use_cache``, the render cache saves work, and when nothing the last
+    build read has changed, nothing is done at all (``buildrecord``).
     """
-    config, rendered = render_cards(cards_dir)
-    note_type = basic_note_type(config.note_type_id, config.name)
-    lock_path = cards_dir / LOCK_FILE
-    lock = read_lock(lock_path)
-    hashes = {card.id: content_hash(card) for card in rendered}
-    new_lock, changes = update_lock(lock, note_type.content_hash(), hashes, now)
-    if frozen and changes.any:
+    snapshot = None
+    if use_cache:
+        snapshot = snapshot_inputs(cards_dir, out_dir, {"frozen": frozen, "strict": strict})
+        unchanged = _unchanged_build(snapshot, cards_dir, out_dir)
+        if unchanged is not None:
+            return unchanged
+    deck = render_deck(cards_dir, use_cache=use_cache)
+    checked = check_deck(cards_dir, deck, now=now, strict=strict)
+    config, rendered, changes = checked.config, list(checked.cards), checked.changes
+    lock_path, new_lock = checked.lock_path, checked.lock
+    if frozen and checked.lock_stale:
         raise AnkigenError(
             [
                 Problem(
@@ -96,14 +142,73 @@ def build(cards_dir: Path, out_dir: Path, *, now: int, frozen: bool = False) -> 
             ]
         )
     target = out_dir / config.package_name
-    write_package(assemble(config, note_type, rendered, new_lock), target)
-    if changes.any:
-        atomic_write_bytes(lock_path, format_lock(new_lock).encode("utf-8"))
+    write_package(assemble(config, checked.note_type, rendered, new_lock), target)
+    written_lock = checked.lock_text.encode("utf-8") if checked.lock_stale else None
+    if written_lock is not None:
+        atomic_write_bytes(lock_path, written_lock)
     per_category = Counter(card.category for card in rendered)
-    return BuildResult(
+    result = BuildResult(
         output=target,
         config=config,
         per_category={prefix: per_category[prefix] for prefix in config.categories},
         changes=changes,
         lock_path=lock_path,
+        warnings=checked.warnings,
+    )
+    if snapshot is not None:
+        _remember(snapshot, result, deck, written_lock, now=now, strict=strict)
+    return result
+
+
+def _remember(
+    snapshot: InputSnapshot,
+    result: BuildResult,
+    deck: RenderedDeck,
+    written_lock: bytes | None,
+    *,
+    now: int,
+    strict: bool,
+) -> None:
+    """Record this build's inputs and report, for a next build with the same inputs."""
+    warnings = result.warnings
+    if written_lock is not None:
+        # The lock moved on, and some warnings compare the cards with it: report what a
+        # build from the files as they are now reports.
+        try:
+            after = check_deck(snapshot.cards_dir, deck, now=now, strict=strict)
+        except AnkigenError:
+            return
+        if after.lock_stale:
+            return
+        warnings = after.warnings
+    record_build(
+        snapshot,
+        result.config,
+        result.output,
+        result.lock_path,
+        written_lock,
+        result.per_category,
+        warnings,
+    )
+
+
+def _unchanged_build(snapshot: InputSnapshot, cards_dir: Path, out_dir: Path) -> BuildResult | None:
+    """The last build's result, if nothing it read has changed and its package is intact."""
+    try:
+        config = load_config(cards_dir)
+    except AnkigenError:
+        return None
+    target = out_dir / config.package_name
+    found = unchanged_result(snapshot, config, target)
+    if found is None:
+        return None
+    per_category, warnings = found
+    return BuildResult(
+        output=target,
+        config=config,
+        per_category=per_category,
+        changes=LockChanges((), (), (), False, config.version, config.version),
+        lock_path=cards_dir / LOCK_FILE,
+        warnings=warnings,
+        unchanged=True,
     )

@@ -32,6 +32,7 @@ class DeckConfig:
     categories: dict[str, str]
     deck_id: int
     note_type_id: int
+    version_line: int = 1  # where `version:` is in deck.yaml, for messages about it
 
     @property
     def slug(self) -> str:
@@ -97,7 +98,16 @@ def load_config(cards_dir: Path) -> DeckConfig:
         raise AnkigenError(problems)
     assert name is not None and version is not None and categories is not None
     assert deck_id is not None and note_type_id is not None
-    return DeckConfig(path, name, version, description.strip(), categories, deck_id, note_type_id)
+    return DeckConfig(
+        path,
+        name,
+        version,
+        description.strip(),
+        categories,
+        deck_id,
+        note_type_id,
+        doc.key_lines.get("version", 1),
+    )
 
 
 def _string(values: dict[str, Any], key: str, problem: Any) -> str | None:

@@ -25,23 +25,29 @@ class RawCard:
 
 def discover(cards_dir: Path) -> list[Path]:
     """Every ``*.md`` below ``cards_dir``, skipping hidden files and folders, in sorted order."""
-    found = []
+    found: list[tuple[str, Path]] = []
     for path in cards_dir.rglob(f"*{CARD_SUFFIX}"):
         relative = path.relative_to(cards_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
+        # a link that leads nowhere (or in a loop) is kept, so that reading it reports why
+        if path.is_file() or path.is_symlink():
+            found.append((relative.as_posix(), path))
+    return [path for _, path in sorted(found, key=lambda item: item[0])]
 
 
-def read_card(path: Path) -> RawCard | Problem:
-    """Read one card file; return the problem instead when it cannot be read at all."""
-    shown = display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return Problem(shown, 1, f"cannot read file: {exc.strerror or exc}")
+def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -> RawCard | Problem:
+    """Read one card file; return the problem instead when it cannot be read at all.
+
+    ``data`` is the file's content when the caller has read it already, ``shown`` its
+    ``display_path``.
+    """
+    shown = display_path(path) if shown is None else shown
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return Problem(shown, 1, f"cannot read file: {exc.strerror or exc}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -5,18 +5,24 @@ the collection. So each note's ``mod`` must be the time its content last changed
 sources alone do not know that. The lock keeps, per card, a digest of the note's content,
 that time, and the note id; likewise for the note type. One card per line, so a review of a
 commit shows which cards changed.
+
+Format 2 adds what the update-safety checks compare against: the deck version last built
+and a digest of the note type's *schema* (fields, templates, sort field), apart from the
+digest of everything else. A format 1 lock is still read; the next build rewrites it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AnkigenError, Problem, display_path
 
 LOCK_FILE = "ankigen.lock"
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
 
@@ -42,6 +48,10 @@ class Lock:
 
     note_type: Stamp | None = None
     cards: dict[str, CardStamp] = field(default_factory=dict)
+    version: str | None = None  # the deck version last built
+    schema: str | None = None  # digest of the note type's schema when last built
+    # where each card's entry is in the lock file, for messages; not part of the lock's value
+    card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ class LockChanges:
     changed: tuple[str, ...]
     removed: tuple[str, ...]
     note_type_changed: bool
+    previous_version: str | None = None
+    version: str | None = None
 
     @property
     def any(self) -> bool:
@@ -72,7 +84,14 @@ class LockChanges:
                 parts.append(f"{shown}{more} {label}")
         if self.note_type_changed:
             parts.append("note type changed")
+        if self.version_changed:
+            parts.append(f"version {self.previous_version or 'unknown'} → {self.version}")
         return "; ".join(parts) or "no changes"
+
+    @property
+    def version_changed(self) -> bool:
+        """Whether deck.yaml's version differs from the one the lock last recorded."""
+        return self.version is not None and self.version != self.previous_version
 
 
 def read_lock(path: Path) -> Lock:
@@ -81,15 +100,18 @@ def read_lock(path: Path) -> Lock:
         return Lock()
     shown = display_path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
     try:
-        if data.get("format") != LOCK_FORMAT:
+        if data.get("format") not in READABLE_FORMATS:
             raise ValueError(f"unknown lock format {data.get('format')!r}")
         note_type = data.get("note_type")
+        version = data.get("version")
+        schema = note_type.get("schema") if note_type else None
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -98,6 +120,9 @@ def read_lock(path: Path) -> Lock:
                 )
                 for card_id, entry in data["cards"].items()
             },
+            version=None if version is None else str(version),
+            schema=None if schema is None else str(schema),
+            card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise AnkigenError(
@@ -106,13 +131,32 @@ def read_lock(path: Path) -> Lock:
     return lock
 
 
+def _card_lines(text: str) -> dict[str, int]:
+    """The line of each card's entry (one card per line, as ``format_lock`` writes it)."""
+    lines: dict[str, int] = {}
+    in_cards = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        in_cards = in_cards or line.lstrip().startswith('"cards"')
+        match = re.match(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"', line)
+        if in_cards and match:
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
 def update_lock(
-    lock: Lock, note_type_hash: str, card_hashes: dict[str, str], now: int
+    lock: Lock,
+    note_type_hash: str,
+    card_hashes: dict[str, str],
+    now: int,
+    *,
+    schema: str | None = None,
+    version: str | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
     A changed card's time is strictly later than its previous one, even on a fast re-run,
-    because Anki applies an update only when the package's ``mod`` is newer.
+    because Anki applies an update only when the package's ``mod`` is newer. ``schema`` and
+    ``version`` (the note type's schema digest and the deck version) are recorded as given.
     """
     cards: dict[str, CardStamp] = {}
     added, changed = [], []
@@ -135,19 +179,27 @@ def update_lock(
         note_type = old_type
     else:
         note_type = Stamp(note_type_hash, max(now, old_type.mod + 1) if old_type else now)
-    changes = LockChanges(tuple(added), tuple(changed), tuple(removed), note_type is not old_type)
-    return Lock(note_type, cards), changes
+    changes = LockChanges(
+        tuple(added),
+        tuple(changed),
+        tuple(removed),
+        note_type is not old_type,
+        previous_version=lock.version,
+        version=version,
+    )
+    return Lock(note_type, cards, version, schema), changes
 
 
 def format_lock(lock: Lock) -> str:
     """The lock as JSON text, one card per line, sorted, so that diffs are readable."""
     note_type = lock.note_type
+    type_entry = (
+        {"hash": note_type.hash, "schema": lock.schema, "mod": note_type.mod} if note_type else None
+    )
     lines = [
         "{",
-        f'  "format": {LOCK_FORMAT},',
-        '  "note_type": '
-        + (json.dumps({"hash": note_type.hash, "mod": note_type.mod}) if note_type else "null")
-        + ",",
+        f'  "format": {LOCK_FORMAT}, "version": {json.dumps(lock.version)},',
+        f'  "note_type": {json.dumps(type_entry)},',
         '  "cards": {',
     ]
     entries = [

@@ -21,6 +21,7 @@ from .errors import Problem
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 NEWLINES = re.compile(r"[ \t]*\n[ \t]*")
+SPECIAL = re.compile(r"[`\\$]")
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,11 @@ def _scan_prose(
                 i += 2
         elif char == "$":
             i = _dollar(text, i, out, emit, problems, shown, line_at, paragraph_end)
-        else:
-            out.append(char)
-            i += 1
+        else:  # prose, up to the next character that may start code, an escape or math
+            special = SPECIAL.search(text, i + 1)
+            end = special.start() if special else n
+            out.append(text[i:end])
+            i = end
     pieces.append("".join(out))
 
 

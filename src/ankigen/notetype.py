@@ -97,6 +97,16 @@ class NoteTypeSpec:
         )
         return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
+    def schema_hash(self) -> str:
+        """A digest of the *schema* only: what makes a learner's Anki stop updating notes.
+
+        Fields and templates (names and ids, in order) and the sort field; not template
+        text or CSS, which Anki imports freely.
+        """
+        templates = [(name, template_id) for name, template_id, _, _ in self.templates]
+        data = json.dumps([self.fields, templates, self.sort_field_index], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
     @property
     def field_names(self) -> tuple[str, ...]:
         """The field names, in order."""

@@ -4,6 +4,8 @@ genanki builds the collection database; this module pins what genanki takes from
 clock (note and card ids and times come from the lock) and writes the zip itself, with
 fixed entry dates and sorted entries, since genanki's writer stamps entries with "now".
 The file appears atomically (``atomic``): an earlier package stays whole until then.
+Images go in as Anki expects: zip entries ``0``, ``1``, … and a ``media`` JSON map from
+those numbers to file names, numbered in name order so that the bytes never vary.
 """
 
 from __future__ import annotations
@@ -121,7 +123,12 @@ def package_bytes(deck: DeckPackage) -> bytes:
     with tempfile.TemporaryDirectory(prefix="ankigen-") as work:
         db_path = Path(work) / COLLECTION_ENTRY
         write_collection(deck, db_path)
-        entries = {COLLECTION_ENTRY: db_path.read_bytes(), "media": json.dumps({}).encode()}
+        entries = {COLLECTION_ENTRY: db_path.read_bytes()}
+    media_map: dict[str, str] = {}
+    for number, item in enumerate(deck.media):
+        entries[str(number)] = item.data
+        media_map[str(number)] = item.name
+    entries["media"] = json.dumps(media_map).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(entries):
@@ -129,7 +136,9 @@ def package_bytes(deck: DeckPackage) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[name], compresslevel=9)
+            # zlib's default level: on a 10,000-card deck within 0.2% of level 9's size in
+            # 70% of its time (bench/)
+            archive.writestr(info, entries[name], compresslevel=6)
     return buffer.getvalue()
 
 

@@ -5,6 +5,10 @@ continue at the item's text indent, not at Python-Markdown's fixed four spaces. 
 cut out by ``mathtex`` first and stand in the Markdown as placeholders from Unicode's
 private-use area, which Markdown passes through as plain text; after converting, each
 placeholder is replaced by its formula's HTML. Markdown never sees TeX.
+
+On the way, images (``![alt](images/x.png)``) are bundled under content-hash names
+(``media``), raw HTML the author wrote is checked for what the sanitizer will remove, and
+the finished HTML passes the allow-list sanitizer (``sanitize``): what reaches Anki is safe.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
+from .config import DeckConfig
 from .errors import Problem
 from .mathtex import Formula, scan
+from .media import MediaFile, resolve_image
+from .sanitize import clean, removed_parts
 from .validate import CardSource, Section
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
@@ -35,48 +44,152 @@ class RenderedCard:
     answer_html: str
     formulas: tuple[Formula, ...]
     shown: str
+    media: tuple[MediaFile, ...] = ()  # the images its fields show, once each
+    warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
+    # what ``check.card_problems`` found, when the build worked it out (and cached it) already
+    checks: tuple[Problem, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RenderedDeck:
+    """Every card that could be rendered, and every problem (errors and warnings) found."""
+
+    config: DeckConfig | None
+    cards: tuple[RenderedCard, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """One section's HTML with its formulas, images and problems (errors and warnings)."""
+
+    html: str
+    formulas: tuple[Formula, ...]
+    media: tuple[MediaFile, ...]
+    problems: tuple[Problem, ...]
 
 
 class Renderer:
-    """Converts card Markdown to HTML; one instance reuses one Markdown converter."""
+    """Converts card Markdown to HTML; one instance reuses one Markdown converter.
 
-    def __init__(self) -> None:
+    ``cards_dir`` is the folder images must stay inside.
+    """
+
+    def __init__(self, cards_dir: Path | None = None) -> None:
         self._md = MarkdownIt("commonmark", {"html": True}).enable("table")
+        self.cards_dir = cards_dir
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
-        """Render both sections of ``card``; problems are the math errors found on the way."""
-        question, q_formulas, q_problems = self.render_section(card.question, card.shown)
-        answer, a_formulas, a_problems = self.render_section(card.answer, card.shown)
+        """Render both sections of ``card``; problems (errors and warnings) found on the way."""
+        question = self.section(card.question, card.shown, card.path)
+        answer = self.section(card.answer, card.shown, card.path)
+        problems = [*question.problems, *answer.problems]
+        media = {m.name: m for m in (*question.media, *answer.media)}
         rendered = RenderedCard(
             id=card.id,
             category=card.category,
             title=html.escape(card.title, quote=False),
             tags=card.tags,
-            question_html=question,
-            answer_html=answer,
-            formulas=tuple(q_formulas + a_formulas),
+            question_html=question.html,
+            answer_html=answer.html,
+            formulas=question.formulas + answer.formulas,
             shown=card.shown,
+            media=tuple(media[name] for name in sorted(media)),
+            warnings=tuple(p for p in problems if not p.is_error),
         )
-        return rendered, q_problems + a_problems
+        return rendered, problems
 
     def render_section(
-        self, section: Section, shown: str
+        self, section: Section, shown: str, card_path: Path | None = None
     ) -> tuple[str, list[Formula], list[Problem]]:
-        """Markdown of one section → HTML, its formulas, and any math problems."""
+        """Markdown of one section → HTML, its formulas, and any problems."""
+        result = self.section(section, shown, card_path)
+        return result.html, list(result.formulas), list(result.problems)
+
+    def section(self, section: Section, shown: str, card_path: Path | None) -> RenderedSection:
+        """Render one section of the card file ``card_path`` (shown to users as ``shown``)."""
         text = section.text.replace(PLACEHOLDER_OPEN, "").replace(PLACEHOLDER_CLOSE, "")
         scanned = scan(text, shown, section.line)
-        formulas = scanned.formulas
+        problems: list[Problem] = list(scanned.problems)
         parts: list[str] = []
         for piece in scanned.pieces:
             if isinstance(piece, str):
                 parts.append(piece)
             else:
                 parts.append(f"{PLACEHOLDER_OPEN}{len(parts)}{PLACEHOLDER_CLOSE}")
-        html_out = self._md.render("".join(parts))
+        lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
+        env: dict[str, object] = {}
+        tokens = self._md.parse("".join(parts), env)
+        media: dict[str, MediaFile] = {}
+        raw_html: list[tuple[int, str]] = []  # (source line, raw HTML the author wrote)
+        for token, line in _located(tokens, lines):
+            if token.type == "image":
+                found = resolve_image(str(token.attrGet("src") or ""), card_path, self.cards_dir)
+                if isinstance(found, str):
+                    problems.append(Problem(shown, line, found))
+                else:
+                    media[found.name] = found
+                    token.attrSet("src", found.name)
+            elif token.type in ("html_block", "html_inline"):
+                raw_html.append((line, token.content))
+        for line, fragment in raw_html:
+            for offset, message in removed_parts(fragment, media):
+                problems.append(Problem.warning(shown, line + offset - 1, message))
+        html_out = self._md.renderer.render(tokens, self._md.options, env)
         by_index = {
             index: piece.to_html()
             for index, piece in enumerate(scanned.pieces)
             if not isinstance(piece, str)
         }
         html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
-        return html_out.strip(), formulas, list(scanned.problems)
+        return RenderedSection(
+            html=clean(html_out, media).strip(),
+            formulas=tuple(scanned.formulas),
+            media=tuple(media[name] for name in sorted(media)),
+            problems=tuple(problems),
+        )
+
+
+def _source_lines(pieces: tuple[str | Formula, ...], first_line: int, newlines: int) -> list[int]:
+    """The source line of each line of the Markdown text, whose formulas are placeholders.
+
+    A placeholder has no line breaks where its formula may have had some, so lines after a
+    formula are counted back from the next formula's line (or the section's last line).
+    """
+    starts: dict[int, int] = {}  # piece index -> source line where that prose piece starts
+    end = first_line + newlines
+    for index in range(len(pieces) - 1, -1, -1):
+        piece = pieces[index]
+        if isinstance(piece, Formula):
+            end = piece.line
+        else:
+            starts[index] = end - piece.count("\n")
+    lines = [first_line]
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, str):
+            for k in range(piece.count("\n")):
+                lines.append(starts[index] + k + 1)
+    return lines
+
+
+def _located(tokens: list[Token], lines: list[int]) -> list[tuple[Token, int]]:
+    """Images and raw HTML among ``tokens``, each with its line in the card file."""
+    found: list[tuple[Token, int]] = []
+    line = lines[0]
+
+    def at(markdown_line: int) -> int:
+        return lines[min(markdown_line, len(lines) - 1)]
+
+    for token in tokens:
+        if token.map is not None:
+            line = at(token.map[0])
+        if token.type == "html_block":
+            found.append((token, line))
+        elif token.type == "inline" and token.children:
+            row = token.map[0] if token.map is not None else None
+            for child in token.children:
+                if child.type in ("softbreak", "hardbreak") and row is not None:
+                    row += 1
+                elif child.type in ("image", "html_inline"):
+                    found.append((child, at(row) if row is not None else line))
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import DeckConfig
@@ -38,6 +39,7 @@ class CardSource:
     question: Section
     answer: Section
     id_line: int
+    path: Path | None = None  # the card file, which image paths are relative to
 
 
 def validate_cards(
@@ -51,8 +53,13 @@ def validate_cards(
         problems.extend(card_problems)
         if card is not None:
             cards.append(card)
-    problems.extend(_duplicates(cards))
+    problems.extend(cross_card_problems(cards))
     return cards, problems
+
+
+def cross_card_problems(cards: list[CardSource]) -> list[Problem]:
+    """What is wrong between valid cards (an id used twice), as opposed to within one."""
+    return _duplicates(cards)
 
 
 def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, list[Problem]]:
@@ -98,6 +105,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             question=sections["Question"],
             answer=sections["Answer"],
             id_line=front.key_lines["id"],
+            path=raw.path,
         ),
         problems,
     )

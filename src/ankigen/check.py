@@ -1,0 +1,166 @@
+"""The check stage: everything that would break on a learner's device, found before shipping.
+
+``build`` runs it first and ``ankigen check`` runs it alone; it writes nothing. It judges the
+rendered deck (``render.RenderedDeck``): every formula must typeset in Anki's MathJax
+(``mathcheck``), notes must stay a reasonable size, and the new version must update the
+old one safely (against the lock): a card that disappears leaves learners an orphan note
+and a note type *schema* change stops every learner's notes from updating, so both need a
+new major version; a content change without any version bump is a warning.
+
+Errors stop the build. Warnings are reported and the build goes on, unless ``strict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assemble import content_hash, note_fields
+from .config import SEMVER, DeckConfig
+from .errors import AnkigenError, Problem, display_path
+from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
+from .mathcheck import formula_problems
+from .notetype import NoteTypeSpec, basic_note_type
+from .render import RenderedCard, RenderedDeck
+
+# A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
+MAX_NOTE_BYTES = 100 * 1024
+
+
+@dataclass(frozen=True)
+class CheckedDeck:
+    """A deck that passed the check: its cards, the lock they lead to, and the warnings."""
+
+    config: DeckConfig
+    note_type: NoteTypeSpec
+    cards: tuple[RenderedCard, ...]
+    lock_path: Path
+    lock: Lock  # the lock for these sources (what ``build`` writes)
+    changes: LockChanges
+    lock_text: str
+    lock_stale: bool  # whether the lock file's text differs from ``lock_text``
+    warnings: tuple[Problem, ...]
+
+
+def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -> CheckedDeck:
+    """Check ``deck``, rendered from ``cards_dir``; ``now`` stamps what changed in the lock.
+
+    Raises ``AnkigenError`` with every problem found when any is an error, or when
+    ``strict`` and there are warnings.
+    """
+    problems = list(deck.problems)
+    for card in deck.cards:
+        problems.extend(card.checks if card.checks is not None else card_problems(card))
+    config = deck.config
+    if config is None or any(p.is_error for p in problems):
+        raise AnkigenError(problems)
+    note_type = basic_note_type(config.note_type_id, config.name)
+    lock_path = cards_dir / LOCK_FILE
+    try:
+        lock = read_lock(lock_path)
+        old_text = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+    except AnkigenError as exc:
+        raise AnkigenError(problems + exc.problems) from None
+    hashes = {card.id: content_hash(card) for card in deck.cards}
+    schema = note_type.schema_hash()
+    new_lock, changes = update_lock(
+        lock, note_type.content_hash(), hashes, now, schema=schema, version=config.version
+    )
+    problems.extend(update_problems(config, lock, changes, schema, display_path(lock_path)))
+    if any(p.is_error for p in problems):
+        raise AnkigenError(problems)
+    if strict and problems:
+        raise AnkigenError(problems)
+    lock_text = format_lock(new_lock)
+    return CheckedDeck(
+        config=config,
+        note_type=note_type,
+        cards=deck.cards,
+        lock_path=lock_path,
+        lock=new_lock,
+        changes=changes,
+        lock_text=lock_text,
+        lock_stale=old_text != lock_text,
+        warnings=tuple(sorted(problems)),
+    )
+
+
+def card_problems(card: RenderedCard) -> list[Problem]:
+    """What is wrong with one rendered card: its formulas, and its size."""
+    problems = [p for formula in card.formulas for p in formula_problems(formula, card.shown)]
+    size = sum(len(field.encode("utf-8")) for field in note_fields(card))
+    if size > MAX_NOTE_BYTES:
+        problems.append(
+            Problem.warning(
+                card.shown,
+                1,
+                f"the note is {size // 1024} KB of HTML (over {MAX_NOTE_BYTES // 1024} KB): "
+                "it will sync and render slowly on phones; split it or shorten it",
+            )
+        )
+    return problems
+
+
+def _version_key(version: str | None) -> tuple[int, int, int, int] | None:
+    """Semantic-version order: a pre-release (1.0.0-rc1) comes before its release."""
+    match = SEMVER.match(version or "")
+    if match is None:
+        return None
+    major, minor, patch = (int(part) for part in match.groups())
+    release = 0 if "-" in (version or "").split("+", 1)[0] else 1
+    return major, minor, patch, release
+
+
+def update_problems(
+    config: DeckConfig, lock: Lock, changes: LockChanges, schema: str, lock_shown: str
+) -> list[Problem]:
+    """Whether this version updates the last one built (as the lock remembers it) safely."""
+    previous, current = _version_key(lock.version), _version_key(config.version)
+    if previous is None or current is None:
+        return []  # no version built yet (or a format 1 lock): nothing to compare against
+    deck_shown, line = display_path(config.path), config.version_line
+    if current < previous:
+        return [
+            Problem(
+                deck_shown,
+                line,
+                f"version {config.version} is lower than {lock.version}, the version last "
+                f"built ({LOCK_FILE}): versions only go up",
+            )
+        ]
+    major_bump = current[0] > previous[0]
+    next_major = f"{previous[0] + 1}.0.0"
+    problems: list[Problem] = []
+    if not major_bump:
+        for card_id in changes.removed:
+            problems.append(
+                Problem(
+                    lock_shown,
+                    lock.card_lines.get(card_id, 1),
+                    f"card {card_id} was removed since version {lock.version}: learners keep "
+                    "it as an orphan note (Anki never deletes notes on import); restore it, "
+                    f"or raise the major version (to {next_major}) to retire it",
+                )
+            )
+        if lock.schema is not None and lock.schema != schema:
+            problems.append(
+                Problem(
+                    deck_shown,
+                    line,
+                    f"the note type's fields or templates changed since version {lock.version}:"
+                    " every learner's notes would stop updating; undo that change, or raise "
+                    f"the major version (to {next_major}) for a deliberate break",
+                )
+            )
+    content_changed = changes.added or changes.changed or changes.note_type_changed
+    if current == previous and content_changed:
+        problems.append(
+            Problem.warning(
+                deck_shown,
+                line,
+                f"cards changed since version {lock.version} was built ({changes.describe()}) "
+                f"but `version` is still {config.version}: raise it so learners can tell "
+                "the two packages apart",
+            )
+        )
+    return problems

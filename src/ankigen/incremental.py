@@ -1,0 +1,170 @@
+"""Stages 1–3 for every card file, doing only the work that earlier builds have not done.
+
+Each card file goes, on its own, through ``load.read_card`` → ``validate.validate_card`` →
+``render.Renderer.render_card`` and the check stage's ``check.card_problems`` (checks across
+cards, like duplicate ids and the lock, come later). What comes out, a ``CardOutcome``,
+depends only on the file and on what the render cache's key covers, so it is looked up in the
+cache first (``rendercache``). The files left to render are spread over all usable CPU cores
+when there are many. Outcomes come back in the order of the files, which ``discover`` sorted,
+so the result never depends on the cache or on how the work was divided.
+
+A card whose Markdown shows an image is rendered afresh every time: its HTML and media
+depend on the image files, which the key does not cover.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .check import card_problems
+from .config import DeckConfig
+from .errors import Problem, display_path
+from .load import read_card
+from .notetype import basic_note_type
+from .render import RenderedCard, Renderer
+from .rendercache import open_render_cache
+from .validate import CardSource, validate_card
+
+# Rendering one card takes about half a millisecond; below this many cards to render,
+# starting worker processes costs more than it saves.
+PARALLEL_MIN_CARDS = 256
+IMAGE_MARK = b"!["  # every Markdown image, inline or by reference, starts so
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    """What one card file turned into: its source and HTML when valid, and its problems."""
+
+    source: CardSource | None
+    rendered: RenderedCard | None
+    problems: tuple[Problem, ...]
+
+
+def card_outcome(
+    path: Path, data: bytes | None, shown: str | None, config: DeckConfig, renderer: Renderer
+) -> CardOutcome:
+    """Read (from ``data`` if given), validate and render one card file."""
+    raw = read_card(path, data, shown)
+    if isinstance(raw, Problem):
+        return CardOutcome(None, None, (raw,))
+    source, problems = validate_card(raw, config)
+    if source is None:
+        return CardOutcome(None, None, tuple(problems))
+    rendered, render_problems = renderer.render_card(source)
+    # the check stage's findings on this card alone depend on nothing else either
+    rendered = replace(rendered, checks=tuple(card_problems(rendered)))
+    return CardOutcome(source, rendered, (*problems, *render_problems))
+
+
+def card_outcomes(
+    cards_dir: Path,
+    paths: Sequence[Path],
+    config: DeckConfig,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    parallel_min: int = PARALLEL_MIN_CARDS,
+) -> list[CardOutcome]:
+    """The outcome of every card file in ``paths``, in that order.
+
+    With ``use_cache``, outcomes come from the render cache where it has them, and the new
+    ones are saved to it. ``workers`` (default: the usable CPU cores) processes render the
+    rest when there are at least ``parallel_min`` of them.
+    """
+    cache = (
+        open_render_cache(cards_dir, config, basic_note_type(config.note_type_id, config.name))
+        if use_cache
+        else None
+    )
+    if cache is not None:
+        cache.paths.update((str(path), path) for path in paths)
+    outcomes: list[CardOutcome | None] = [None] * len(paths)
+    todo: list[tuple[int, Path, bytes | None, str | None]] = []
+    keys: dict[int, bytes] = {}
+    for index, (path, shown) in enumerate(zip(paths, display_paths(paths), strict=True)):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            todo.append((index, path, None, None))  # read_card reports why
+            continue
+        if cache is not None and IMAGE_MARK not in data:
+            key = cache.keys.card_key(path, shown, data)
+            found = cache.get(key)
+            if isinstance(found, CardOutcome):
+                outcomes[index] = found
+                continue
+            keys[index] = key
+        todo.append((index, path, data, shown))
+    rendered = render_files(cards_dir, config, todo, workers, parallel_min)
+    for (index, *_), outcome in zip(todo, rendered, strict=True):
+        outcomes[index] = outcome
+        if cache is not None and index in keys:
+            cache.put(keys[index], outcome)
+    if cache is not None:
+        cache.save()
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def render_files(
+    cards_dir: Path,
+    config: DeckConfig,
+    todo: list[tuple[int, Path, bytes | None, str | None]],
+    workers: int | None,
+    parallel_min: int,
+) -> list[CardOutcome]:
+    """Outcomes for ``todo``, in its order: in worker processes when there are many."""
+    count = workers if workers is not None else usable_cpus()
+    if count < 2 or len(todo) < max(parallel_min, 2):
+        return _render_chunk(cards_dir, config, todo)
+    count = min(count, len(todo))
+    size = -(-len(todo) // (count * 4))  # a few chunks per worker evens out their load
+    chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+    try:
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+        with context.Pool(count) as pool:
+            parts = pool.starmap(_render_chunk, [(cards_dir, config, chunk) for chunk in chunks])
+    except OSError:  # no processes to be had (a sandbox): render here
+        return _render_chunk(cards_dir, config, todo)
+    return [outcome for part in parts for outcome in part]
+
+
+def _render_chunk(
+    cards_dir: Path, config: DeckConfig, chunk: list[tuple[int, Path, bytes | None, str | None]]
+) -> list[CardOutcome]:
+    renderer = Renderer(cards_dir)  # one Markdown converter for the whole chunk
+    return [card_outcome(path, data, shown, config, renderer) for _, path, data, shown in chunk]
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def display_paths(paths: Sequence[Path]) -> list[str]:
+    """``display_path`` of every path, resolving each folder once rather than every file."""
+    if os.sep != "/":
+        return [display_path(path) for path in paths]
+    cwd = os.path.realpath(os.getcwd())
+    prefix = cwd.rstrip("/") + "/"
+    folders: dict[str, str] = {}
+    shown: list[str] = []
+    for path in paths:
+        text = os.fspath(path)
+        if os.path.islink(text):  # the file itself resolves elsewhere: the slow, general way
+            shown.append(display_path(path))
+            continue
+        parent, name = os.path.split(text)
+        folder = folders.get(parent)
+        if folder is None:
+            folder = folders[parent] = os.path.realpath(parent or ".")
+        full = os.path.join(folder, name)
+        shown.append(full[len(prefix) :] if full.startswith(prefix) else path.as_posix())
+    return shown

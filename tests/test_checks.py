@@ -1,0 +1,289 @@
+"""The check stage's parts: formulas, HTML safety, images, and update safety against the lock."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ankigen import notetype
+from ankigen.build import build, check
+from ankigen.cli import main
+from ankigen.errors import AnkigenError, Problem
+from ankigen.lock import Lock, format_lock, read_lock, update_lock
+from ankigen.mathcheck import formula_problems
+from ankigen.mathtex import Formula
+from ankigen.render import Renderer
+from ankigen.sanitize import clean, removed_parts
+from ankigen.validate import Section
+from tests.test_badinput import CORPUS
+
+T0 = 1_800_000_000
+
+
+def render(markdown: str, card_path: Path | None = None, cards_dir: Path | None = None):
+    html, _, problems = Renderer(cards_dir).render_section(
+        Section(markdown, 7), "card.md", card_path
+    )
+    return html, [str(p) for p in problems]
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def set_version(cards: Path, version: str) -> None:
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", deck.read_text()))
+
+
+# -- formulas -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tex", "display", "message"),
+    [
+        (r"\frac{a}{b", False, "missing `}`"),
+        (r"\left( x", False, "`\\left` without `\\right`"),
+        (r"\alpah", False, "unknown control sequence `\\alpah` (did you mean \\alpha?)"),
+        (r"\begin{cases} a", True, "`\\begin{cases}` without `\\end{cases}`"),
+        (r"\begin{foo} a \end{foo}", True, "unknown environment `foo`"),
+        (r"\begin{gather} a \end{gather}", False, "environment `gather` needs display math"),
+        (r"a $ b", False, "stray `$` inside a formula"),
+        (r"5% of x", False, "`%` starts a TeX comment"),
+        (r"\require{physics}", False, "`\\require` is not supported"),
+        (r"x_1_2", False, "double subscript"),
+    ],
+)
+def test_a_bad_formula_is_an_error_at_its_line(tex, display, message):
+    (problem,) = formula_problems(Formula(tex, display, 12), "card.md")
+    assert problem.is_error and problem.line == 12
+    assert str(problem).startswith("card.md:12: formula $")
+    assert message in problem.message
+
+
+def test_good_formulas_pass_and_a_definition_counts_only_in_its_formula():
+    assert formula_problems(Formula(r"\newcommand{\R}{\mathbb{R}} x \in \R", False, 1), "c") == []
+    assert formula_problems(Formula(r"\begin{pmatrix} a \\ b \end{pmatrix}", False, 1), "c") == []
+    (problem,) = formula_problems(Formula(r"x \in \R", False, 1), "c")
+    assert "unknown control sequence `\\R`" in problem.message
+
+
+def test_a_line_break_in_display_math_is_fine_but_not_in_inline_math():
+    assert formula_problems(Formula("a +\nb", True, 3), "c") == []
+    (problem,) = formula_problems(Formula("a +\nb", False, 3), "c")
+    assert "line break inside inline math" in problem.message
+
+
+# -- HTML safety ----------------------------------------------------------------------------
+
+
+def test_the_sanitizer_keeps_what_markdown_and_math_produce():
+    markdown = (
+        "# Title\n\n*a* **b** `c` [link](https://example.com) $x < y$\n\n"
+        "$$\\sum_i x_i$$\n\n| a | b |\n|--:|---|\n| 1 | 2 |\n\n```python\nx = 1\n```\n\n"
+        "> quote\n\n1. one\n2. two\n\nH<sub>2</sub>O and x<sup>2</sup>\n"
+    )
+    html, problems = render(markdown)
+    assert problems == []
+    for kept in (
+        "<h1>Title</h1>",
+        '<a href="https://example.com">link</a>',
+        r"\(x &lt; y\)",
+        '<span class="math-display">\\[\\sum_i x_i\\]</span>',
+        '<th style="text-align:right">a</th>',
+        '<code class="language-python">',
+        "<blockquote>",
+        "<sub>2</sub>",
+    ):
+        assert kept in html
+
+
+@pytest.mark.parametrize(
+    ("raw", "gone", "reported"),
+    [
+        ("<script>alert(1)</script>", "alert", "removed <script> and its content"),
+        ('<img src="a.png" onerror="alert(1)">', "onerror", "removed onerror= from <img>"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript", "removed a javascript: link"),
+        ('<iframe src="https://e.com/"></iframe>', "iframe", "removed <iframe> and its content"),
+        ('<object data="x.swf"></object>', "object", "removed <object> and its content"),
+        ('<img src="https://e.com/a.png">', "e.com", "removed image https://e.com/a.png"),
+        ('<img src="//e.com/a.png">', "e.com", "removed image //e.com/a.png"),
+        ('<span style="background:url(https://e.com/)">x</span>', "url(", "removed style="),
+        ('<p class="evil">x</p>', "evil", "removed class= from <p>"),
+        ("<form><input name=a></form>", "input", "removed <form> tag"),
+    ],
+)
+def test_unsafe_html_is_removed_and_reported(raw, gone, reported):
+    assert gone not in clean(raw)
+    assert any(message.startswith(reported) for _, message in removed_parts(raw))
+
+
+def test_what_was_removed_is_a_warning_at_its_own_line():
+    markdown = (
+        "Intro\n\n$$\na\n\\\\\nb\n$$\n\nThen <b onclick='x()'>bold</b>\n\n<script>\nx\n</script>"
+    )
+    html, problems = render(markdown)
+    assert problems == [
+        "card.md:15: warning: removed onclick= from <b>: it would run as a script on every "
+        "learner's device",
+        "card.md:17: warning: removed <script> and its content: it would run as a script on "
+        "every learner's device",
+    ]
+    assert "<b>bold</b>" in html and "onclick" not in html and "<script" not in html
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+def test_images_get_content_hash_names_and_are_stored_once(tmp_path):
+    cards = tmp_path / "cards"
+    shutil.copytree(CORPUS / "image-accepted", cards, ignore=shutil.ignore_patterns("*.txt"))
+    package = build(cards, tmp_path / "out", now=T0).output
+    with zipfile.ZipFile(package) as archive:
+        media = json.loads(archive.read("media"))
+        assert list(media) == ["0"] and re.fullmatch(r"ankigen-[0-9a-f]{16}\.png", media["0"])
+        assert archive.read("0") == (cards / "images" / "dot.png").read_bytes()
+    again = build(cards, tmp_path / "again", now=T0 + 99).output
+    assert again.read_bytes() == package.read_bytes()
+
+
+def test_a_changed_image_gets_a_new_name_and_updates_the_note(tmp_path):
+    cards = tmp_path / "cards"
+    shutil.copytree(CORPUS / "image-accepted", cards, ignore=shutil.ignore_patterns("*.txt"))
+    first = build(cards, tmp_path / "out", now=T0)
+    image = cards / "images" / "dot.png"
+    image.write_bytes(image.read_bytes() + b"\0")  # still shown; other bytes
+    set_version(cards, "1.0.1")
+    second = build(cards, tmp_path / "out", now=T0 + 60)
+    assert second.changes.changed == ("T0001", "T0002")
+    assert first.output.read_bytes() != second.output.read_bytes()
+
+
+def test_an_image_error_names_the_line_of_the_image(tmp_path):
+    cards = tmp_path / "cards"
+    card = cards / "A" / "card.md"
+    card.parent.mkdir(parents=True)
+    card.write_text("")
+    (tmp_path / "secret.png").write_bytes(b"x")
+    _, problems = render("Text\n\n$$\nx\n$$\n\n![s](../../secret.png)", card, cards)
+    assert problems == ["card.md:13: image ../../secret.png is outside the cards folder: keep "
+                        "images inside it"]  # fmt: skip
+
+
+# -- update safety against the lock ---------------------------------------------------------
+
+
+def test_the_lock_records_the_version_and_the_schema_and_reads_format_1(tmp_path):
+    lock, _ = update_lock(Lock(), "t", {"A1": "h1"}, now=1, schema="s", version="1.2.3")
+    path = tmp_path / "ankigen.lock"
+    path.write_text(format_lock(lock))
+    assert read_lock(path) == lock
+    assert read_lock(path).card_lines == {"A1": 5}
+    path.write_text('{"format": 1, "note_type": {"hash": "t", "mod": 1}, "cards": {}}')
+    old = read_lock(path)
+    assert old.version is None and old.schema is None
+
+
+def test_the_shipped_lock_is_what_a_build_writes(cards, tmp_path):
+    lock = cards / "ankigen.lock"
+    before = lock.read_bytes()
+    assert json.loads(before)["format"] == 2
+    build(cards, tmp_path / "out", now=T0, frozen=True)
+    assert lock.read_bytes() == before
+
+
+def test_removing_a_card_needs_a_major_version(cards, tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    next(cards.rglob("ML0027-*.md")).unlink()
+    set_version(cards, "1.1.0")
+    result = runner.invoke(main, ["build", "--cards", "cards"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "cards/ankigen.lock:10: card ML0027 was removed since version 1.0.0: learners keep it"
+    )
+    assert not (tmp_path / "output").exists()
+
+    set_version(cards, "2.0.0")
+    result = runner.invoke(main, ["build", "--cards", "cards"])
+    assert result.exit_code == 0, result.output
+    assert "ML0027" not in (cards / "ankigen.lock").read_text()
+    assert '"version": "2.0.0"' in (cards / "ankigen.lock").read_text()
+
+
+def test_a_schema_change_needs_a_major_version(cards, tmp_path, monkeypatch):
+    monkeypatch.setattr(notetype, "FIELDS", (*notetype.FIELDS, ("Extra", 123456789)))
+    set_version(cards, "1.1.0")
+    with pytest.raises(AnkigenError) as caught:
+        check(cards, now=T0)
+    (problem,) = caught.value.problems
+    assert problem.line == 4 and "fields or templates changed since version 1.0.0" in str(problem)
+    set_version(cards, "2.0.0")
+    assert check(cards, now=T0).warnings == ()
+
+
+def test_template_text_and_css_are_not_schema_changes(cards, monkeypatch):
+    monkeypatch.setattr(notetype, "CSS", notetype.CSS + "\n.title { color: red; }\n")
+    set_version(cards, "1.0.1")
+    checked = check(cards, now=T0)
+    assert checked.changes.note_type_changed and checked.warnings == ()
+
+
+def test_a_change_without_a_version_bump_is_a_warning_that_strict_makes_fatal(
+    cards, tmp_path, runner, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    replace_in(next(cards.rglob("ML0027-*.md")), "Its formula", "The formula")
+    lock_before = (cards / "ankigen.lock").read_bytes()
+
+    strict = runner.invoke(main, ["build", "--cards", "cards", "--strict"])
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines() == [
+        "cards/deck.yaml:4: warning: cards changed since version 1.0.0 was built (ML0027 "
+        "changed) but `version` is still 1.0.0: raise it so learners can tell the two "
+        "packages apart",
+        "ankigen: 1 warning found and --strict is on; nothing was written.",
+    ]
+    assert not (tmp_path / "output").exists()
+    assert (cards / "ankigen.lock").read_bytes() == lock_before
+
+    checked = runner.invoke(main, ["check", "--cards", "cards"])
+    assert checked.exit_code == 0
+    assert checked.stdout == "Checked cards: 10 cards, 1 warning.\n"
+    assert checked.stderr.startswith("cards/deck.yaml:4: warning: cards changed")
+
+    built = runner.invoke(main, ["build", "--cards", "cards"])
+    assert built.exit_code == 0
+    assert built.stderr.startswith("cards/deck.yaml:4: warning: cards changed")
+    assert built.stdout.startswith("Built output/")
+
+
+def test_errors_and_warnings_are_reported_together(cards, tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    card = next(cards.rglob("ML0027-*.md"))
+    replace_in(card, "Its formula", "Its <u onclick='x()'>formula</u>")
+    replace_in(card, r"\alpha x", r"\alpah x")
+    result = runner.invoke(main, ["check", "--cards", "cards"])
+    assert result.exit_code == 1
+    warning, error, summary = result.stderr.splitlines()
+    assert warning.startswith("cards/ML/ML0027-leaky-relu.md:12: warning: removed onclick=")
+    assert error.startswith("cards/ML/ML0027-leaky-relu.md:14: formula $$")
+    assert "unknown control sequence `\\alpah` (did you mean \\alpha?)" in error
+    assert summary == "ankigen: 1 error and 1 warning found; nothing was written."
+
+
+def test_warnings_print_as_path_line_warning():
+    assert str(Problem.warning("a.md", 3, "hm")) == "a.md:3: warning: hm"
+    assert str(Problem("a.md", 3, "bad")) == "a.md:3: bad"
+    assert Problem("a.md", 3, "bad").is_error and not Problem.warning("a.md", 3, "x").is_error
+
+
+def test_check_has_help(runner):
+    result = runner.invoke(main, ["check", "--help"])
+    assert result.exit_code == 0 and "--strict" in result.stdout and "write" in result.stdout

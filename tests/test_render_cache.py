@@ -1,0 +1,386 @@
+"""The render cache never serves stale HTML, invalidates exactly what it must, and survives damage.
+
+Each test runs with its own ``XDG_CACHE_HOME`` (``conftest.private_cache_home``). A build
+"renders" a card when ``Renderer.render_card`` runs for it; tests count those calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import pytest
+
+from ankigen import notetype, rendercache
+from ankigen.build import build
+from ankigen.cli import main
+from ankigen.errors import AnkigenError
+from ankigen.render import Renderer
+
+T0 = 1_800_000_000
+ALL_CARDS = [
+    "DL0001",
+    "DL0002",
+    "DL0003",
+    "DL0004",
+    "ML0026",
+    "ML0027",
+    "ML0028",
+    "ML0029",
+    "ML0030",
+    "ML0031",
+]
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the cards each build renders (instead of taking them from the cache)."""
+    seen: list[str] = []
+    real = Renderer.render_card
+
+    def counting(self: Renderer, card):
+        seen.append(card.id)
+        return real(self, card)
+
+    monkeypatch.setattr(Renderer, "render_card", counting)
+    return seen
+
+
+def settled(cards: Path, out: Path) -> None:
+    """One build without the cache first, so that the lock is current before comparing."""
+    build(cards, out, now=T0, use_cache=False)
+
+
+def card_file(cards: Path, card_id: str) -> Path:
+    return next(cards.rglob(f"{card_id}-*.md"))
+
+
+def shards(home: Path) -> list[Path]:
+    return sorted(home.glob("ankigen/*/*.shard"))
+
+
+def test_cached_and_uncached_builds_give_identical_packages(
+    cards, tmp_path, rendered, private_cache_home
+):
+    settled(cards, tmp_path / "settle")
+    rendered.clear()
+    fresh = build(cards, tmp_path / "fresh", now=T0, use_cache=False).output.read_bytes()
+    assert sorted(rendered) == ALL_CARDS and not shards(private_cache_home)
+    rendered.clear()
+    cold = build(cards, tmp_path / "cold", now=T0).output.read_bytes()
+    assert sorted(rendered) == ALL_CARDS  # an empty cache: everything rendered, then saved
+    assert shards(private_cache_home)
+    rendered.clear()
+    warm = build(cards, tmp_path / "warm", now=T0).output.read_bytes()
+    assert rendered == []  # every card came from the cache
+    assert fresh == cold == warm
+
+
+def test_changing_one_card_renders_exactly_that_card(cards, tmp_path, rendered):
+    settled(cards, tmp_path / "out")
+    build(cards, tmp_path / "out", now=T0)
+    rendered.clear()
+    path = card_file(cards, "DL0003")
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    result = build(cards, tmp_path / "out", now=T0 + 60)
+    assert rendered == ["DL0003"]
+    assert result.changes.changed == ("DL0003",)
+    uncached = build(cards, tmp_path / "uncached", now=T0 + 60, use_cache=False)
+    assert result.output.read_bytes() == uncached.output.read_bytes()
+
+
+def test_what_no_card_sees_invalidates_nothing(cards, tmp_path, rendered):
+    settled(cards, tmp_path / "out")
+    build(cards, tmp_path / "out", now=T0)
+    rendered.clear()
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", "version: 1.1.0", deck.read_text()))
+    build(cards, tmp_path / "out", now=T0 + 60)
+    assert rendered == []
+
+
+def test_a_new_renderer_version_renders_everything(cards, tmp_path, rendered, monkeypatch):
+    settled(cards, tmp_path / "out")
+    build(cards, tmp_path / "out", now=T0)
+    rendered.clear()
+    monkeypatch.setattr(rendercache, "renderer_fingerprint", lambda: "a newer ankigen")
+    build(cards, tmp_path / "out", now=T0)
+    assert sorted(rendered) == ALL_CARDS
+
+
+def test_changed_templates_render_everything(cards, tmp_path, rendered, monkeypatch):
+    settled(cards, tmp_path / "out")
+    build(cards, tmp_path / "out", now=T0)
+    rendered.clear()
+    monkeypatch.setattr(notetype, "CSS", notetype.CSS + ".card { letter-spacing: 0; }\n")
+    # (into another folder: the build record sees template changes only as changed code)
+    build(cards, tmp_path / "other", now=T0 + 60)
+    assert sorted(rendered) == ALL_CARDS
+
+
+def test_the_fingerprint_covers_math_rules_code_and_data(tmp_path):
+    copy = tmp_path / "ankigen"
+    shutil.copytree(rendercache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = rendercache.package_fingerprint(copy)
+    assert rendercache.package_fingerprint(copy) == before  # stable
+    mathtex = copy / "mathtex.py"
+    mathtex.write_text(mathtex.read_text(encoding="utf-8") + "\n# a changed rule\n")
+    after_code = rendercache.package_fingerprint(copy)
+    data = sorted((copy / "data").iterdir())[0]
+    data.write_bytes(data.read_bytes() + b" ")
+    after_data = rendercache.package_fingerprint(copy)
+    assert len({before, after_code, after_data}) == 3
+
+
+def test_a_moved_card_file_is_rendered_again(cards, tmp_path, rendered):
+    settled(cards, tmp_path / "out")
+    build(cards, tmp_path / "out", now=T0)
+    rendered.clear()
+    path = card_file(cards, "ML0030")
+    path.rename(path.with_name("renamed.md"))  # messages name the file: a new outcome
+    build(cards, tmp_path / "out", now=T0)
+    assert rendered == ["ML0030"]
+
+
+def tiny_png(red: int) -> bytes:
+    """A valid 1×1 PNG of the given red value."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    pixel = zlib.compress(bytes([0, red, 0, 0]))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixel) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_card_showing_an_image_follows_the_image_file(cards, tmp_path):
+    image = cards / "DL" / "images" / "figure.png"
+    image.parent.mkdir()
+    image.write_bytes(tiny_png(10))
+    path = card_file(cards, "DL0001")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n![a figure](images/figure.png)\n", encoding="utf-8"
+    )
+    first = build(cards, tmp_path / "out", now=T0).output.read_bytes()
+    image.write_bytes(tiny_png(200))  # the card's text stays as it was
+    second = build(cards, tmp_path / "out", now=T0 + 60)
+    assert second.changes.changed == ("DL0001",)
+    uncached = build(cards, tmp_path / "uncached", now=T0 + 60, use_cache=False)
+    assert second.output.read_bytes() == uncached.output.read_bytes()
+    assert first != second.output.read_bytes()
+
+
+def damage(shard: Path, how: str) -> None:
+    data = shard.read_bytes()
+    if how == "foreign":
+        shard.write_bytes(b"PK\x03\x04 not ours at all")
+    elif how == "truncated":
+        shard.write_bytes(data[: len(data) // 2])
+    elif how == "altered":
+        middle = len(data) // 2
+        shard.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    elif how == "empty":
+        shard.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["foreign", "truncated", "altered", "empty"])
+def test_a_damaged_cache_file_is_ignored_with_a_warning_and_rebuilt(
+    cards, tmp_path, rendered, private_cache_home, caplog, how
+):
+    settled(cards, tmp_path / "settle")
+    expected = build(cards, tmp_path / "expected", now=T0, use_cache=False).output.read_bytes()
+    build(cards, tmp_path / "out", now=T0)
+    shard = shards(private_cache_home)[0]
+    damage(shard, how)
+    rendered.clear()
+    with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
+        result = build(cards, tmp_path / "again", now=T0)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ankigen.rendercache"]
+    assert len(warnings) == 1
+    assert f"ignored render cache file {shard}" in warnings[0]
+    assert warnings[0].endswith("it is rebuilt")
+    assert 1 <= len(rendered) < len(ALL_CARDS)  # only the cards of the damaged shard
+    assert result.output.read_bytes() == expected
+    caplog.clear()
+    rendered.clear()
+    build(cards, tmp_path / "once-more", now=T0)
+    assert rendered == [] and not caplog.records  # the shard was written anew
+
+
+class Exploit:
+    """Unpickling this runs a shell command; the cache must refuse it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_cache_home, caplog):
+    settled(cards, tmp_path / "settle")
+    build(cards, tmp_path / "out", now=T0)
+    shard = shards(private_cache_home)[0]
+    generation = json.loads(shard.read_bytes().split(b"\n")[1])["generation"]
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps({bytes([int(shard.stem, 16)]) * 32: Exploit(marker)})
+    header = json.dumps({"format": rendercache.CACHE_FORMAT, "generation": generation})
+    shard.write_bytes(
+        rendercache.MAGIC
+        + header.encode()
+        + b"\n"
+        + payload
+        + rendercache.hashlib.sha256(payload).digest()
+    )
+    with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
+        build(cards, tmp_path / "again", now=T0)
+    assert not marker.exists()
+    assert "unexpected class" in caplog.text
+
+
+def test_no_cache_leaves_the_cache_alone_and_no_change_says_so(
+    cards, runner, private_cache_home, monkeypatch
+):
+    monkeypatch.chdir(cards.parent)
+    settled(cards, cards.parent / "settle")
+    result = runner.invoke(main, ["build", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Built output/") and not shards(private_cache_home)
+    assert runner.invoke(main, ["build"]).exit_code == 0  # writes the package again, fills
+    assert shards(private_cache_home)
+    again = runner.invoke(main, ["build"])
+    assert again.exit_code == 0, again.output
+    assert re.fullmatch(
+        r"No changes: output/\S+\.apkg is up to date \(10 cards: DL 4, ML 6\); "
+        r"checked in \d+\.\d\d s\.\n",
+        again.stdout,
+    )
+
+
+def test_a_package_changed_on_disk_is_written_again(cards, tmp_path):
+    settled(cards, tmp_path / "out")
+    first = build(cards, tmp_path / "out", now=T0)
+    good = first.output.read_bytes()
+    assert build(cards, tmp_path / "out", now=T0).unchanged
+    first.output.write_bytes(good[:100])
+    result = build(cards, tmp_path / "out", now=T0)
+    assert not result.unchanged
+    assert result.output.read_bytes() == good
+
+
+def test_cache_home_follows_xdg_and_ignores_a_relative_one(tmp_path):
+    assert rendercache.cache_root({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "ankigen"
+    home_default = Path.home() / ".cache" / "ankigen"
+    assert rendercache.cache_root({"XDG_CACHE_HOME": "relative/dir"}) == home_default
+    assert rendercache.cache_root({}) == home_default
+
+
+def test_parallel_rendering_gives_the_serial_result_in_order(cards, tmp_path):
+    # In a child process: worker processes are forked, which a test process (with the Anki
+    # engine's threads) should not do.
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from ankigen.config import load_config
+        from ankigen.incremental import card_outcomes
+        from ankigen.load import discover
+        cards = Path({str(cards)!r})
+        paths, config = discover(cards), load_config(cards)
+        serial = card_outcomes(cards, paths, config, use_cache=False, workers=1)
+        parallel = card_outcomes(cards, paths, config, use_cache=False, workers=2, parallel_min=1)
+        assert len(serial) == 10 and serial == parallel, "parallel differs"
+        print("same", [o.rendered.id for o in parallel])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"same {sorted(ALL_CARDS)}"
+
+
+def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_would(
+    cards, tmp_path, rendered, monkeypatch
+):
+    settled(cards, tmp_path / "out")
+    path = card_file(cards, "ML0028")
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
+    first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (no bump)
+    assert first.warnings and not first.unchanged
+    rendered.clear()
+    monkeypatch.setattr("ankigen.build.write_package", None)  # would fail if called
+    again = build(cards, tmp_path / "out", now=T0 + 120)
+    assert again.unchanged and rendered == []
+    monkeypatch.undo()
+    full = build(cards, tmp_path / "full", now=T0 + 120, use_cache=False)
+    assert again.warnings == full.warnings
+    assert again.per_category == full.per_category
+    assert not full.changes.any and not again.changes.any
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["deck description", "an image no card shows yet", "the lock", "a card", "the package"],
+)
+def test_any_changed_input_means_a_real_build(cards, tmp_path, edit):
+    settled(cards, tmp_path / "out")
+    first = build(cards, tmp_path / "out", now=T0)
+    assert build(cards, tmp_path / "out", now=T0).unchanged
+    if edit == "deck description":
+        deck = cards / "deck.yaml"
+        deck.write_text(re.sub(r"(?m)^description: ", "description: Now ", deck.read_text()))
+    elif edit == "an image no card shows yet":
+        (cards / "DL" / "new.png").write_bytes(tiny_png(1))
+    elif edit == "the lock":
+        lock = cards / "ankigen.lock"
+        lock.write_text(lock.read_text() + "\n")
+    elif edit == "a card":
+        path = card_file(cards, "DL0002")
+        path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    else:
+        first.output.write_bytes(b"not a package")
+    result = build(cards, tmp_path / "out", now=T0 + 60)
+    assert not result.unchanged
+    expected = build(cards, tmp_path / "expected", now=T0 + 60, use_cache=False)
+    assert result.output.read_bytes() == expected.output.read_bytes()
+
+
+def test_an_edit_during_a_build_is_never_taken_as_built(cards, tmp_path, monkeypatch):
+    settled(cards, tmp_path / "out")
+    path = card_file(cards, "ML0031")
+    real_write = __import__("ankigen.build", fromlist=["write_package"]).write_package
+
+    def write_then_edit(deck, target):  # the author saves a card while the build runs
+        real_write(deck, target)
+        path.write_text(path.read_text(encoding="utf-8") + "\nSaved meanwhile.\n", "utf-8")
+
+    monkeypatch.setattr("ankigen.build.write_package", write_then_edit)
+    build(cards, tmp_path / "out", now=T0)
+    monkeypatch.undo()
+    result = build(cards, tmp_path / "out", now=T0 + 60)
+    assert not result.unchanged
+    assert result.changes.changed == ("ML0031",)
+
+
+def test_strict_is_an_input_too(cards, tmp_path):
+    path = card_file(cards, "ML0028")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + '\n<b onclick="alert(1)">Bold</b>\n', encoding="utf-8")
+    build(cards, tmp_path / "out", now=T0)  # warns: the sanitizer removes the handler
+    again = build(cards, tmp_path / "out", now=T0)
+    assert again.unchanged and any("onclick" in w.message for w in again.warnings)
+    with pytest.raises(AnkigenError):
+        build(cards, tmp_path / "out", now=T0, strict=True)
