@@ -194,7 +194,7 @@ def test_the_lock_records_the_version_and_the_schema_and_reads_format_1(tmp_path
 def test_the_shipped_lock_is_what_a_build_writes(cards, tmp_path):
     lock = cards / "ankigen.lock"
     before = lock.read_bytes()
-    assert json.loads(before)["format"] == 2
+    assert json.loads(before)["format"] == 3
     build(cards, tmp_path / "out", now=T0, frozen=True)
     assert lock.read_bytes() == before
 
@@ -206,15 +206,17 @@ def test_removing_a_card_needs_a_major_version(cards, tmp_path, runner, monkeypa
     result = runner.invoke(main, ["build", "--cards", "cards"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(
-        "cards/ankigen.lock:10: card ML0027 was removed since version 1.0.0: learners keep it"
+        "cards/ankigen.lock:10: card ML0027 was removed since version 1.0.0: learners keep its note"
     )
     assert not (tmp_path / "output").exists()
 
     set_version(cards, "2.0.0")
     result = runner.invoke(main, ["build", "--cards", "cards"])
     assert result.exit_code == 0, result.output
-    assert "ML0027" not in (cards / "ankigen.lock").read_text()
-    assert '"version": "2.0.0"' in (cards / "ankigen.lock").read_text()
+    lock = json.loads((cards / "ankigen.lock").read_text())
+    assert "ML0027" not in lock["cards"]
+    assert lock["retired"]["ML0027"]["retired_in"] == "2.0.0"
+    assert lock["version"] == "2.0.0"
 
 
 def test_a_schema_change_needs_a_major_version(cards, tmp_path, monkeypatch):

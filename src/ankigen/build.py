@@ -131,12 +131,13 @@ def build(
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
     lock_path, new_lock = checked.lock_path, checked.lock
     if frozen and checked.lock_stale:
+        stale_reason = changes.describe() if changes.any else "an older lock format"
         raise AnkigenError(
             [
                 Problem(
                     display_path(lock_path),
                     1,
-                    f"lock is stale ({changes.describe()}): run `ankigen build` without "
+                    f"lock is stale ({stale_reason}): run `ankigen build` without "
                     f"--frozen and commit {LOCK_FILE}",
                 )
             ]

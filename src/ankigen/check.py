@@ -3,7 +3,7 @@
 ``build`` runs it first and ``ankigen check`` runs it alone; it writes nothing. It judges the
 rendered deck (``render.RenderedDeck``): every formula must typeset in Anki's MathJax
 (``mathcheck``), notes must stay a reasonable size, and the new version must update the
-old one safely (against the lock): a card that disappears leaves learners an orphan note
+old one safely (against the lock): a card that disappears leaves learners a retired note
 and a note type *schema* change stops every learner's notes from updating, so both need a
 new major version; a content change without any version bump is a warning.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import content_hash, note_fields
+from .assemble import content_hash, note_fields, tombstone_hash
 from .config import SEMVER, DeckConfig
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
@@ -64,7 +64,16 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
     hashes = {card.id: content_hash(card) for card in deck.cards}
     schema = note_type.schema_hash()
     new_lock, changes = update_lock(
-        lock, note_type.content_hash(), hashes, now, schema=schema, version=config.version
+        lock,
+        note_type.content_hash(),
+        hashes,
+        now,
+        schema=schema,
+        version=config.version,
+        titles={card.id: card.title for card in deck.cards},
+        tombstone_hash=lambda card_id, title, retired_in: tombstone_hash(
+            card_id, title, retired_in, config.retired.get(card_id, ""), config.name
+        ),
     )
     problems.extend(update_problems(config, lock, changes, schema, display_path(lock_path)))
     if any(p.is_error for p in problems):
@@ -138,8 +147,9 @@ def update_problems(
                     lock_shown,
                     lock.card_lines.get(card_id, 1),
                     f"card {card_id} was removed since version {lock.version}: learners keep "
-                    "it as an orphan note (Anki never deletes notes on import); restore it, "
-                    f"or raise the major version (to {next_major}) to retire it",
+                    "its note (Anki never deletes notes on import), which will say it was "
+                    f"retired; restore the card, or raise the major version (to {next_major}) "
+                    "to retire it",
                 )
             )
         if lock.schema is not None and lock.schema != schema:
@@ -152,7 +162,7 @@ def update_problems(
                     f"the major version (to {next_major}) for a deliberate break",
                 )
             )
-    content_changed = changes.added or changes.changed or changes.note_type_changed
+    content_changed = changes.any
     if current == previous and content_changed:
         problems.append(
             Problem.warning(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ SEMVER = re.compile(
 CATEGORY_PREFIX = re.compile(r"^[A-Z]{1,10}$")
 MAX_ID = 2**63 - 1
 REQUIRED = ("name", "version", "categories", "deck_id", "note_type_id")
-OPTIONAL = ("description",)
+OPTIONAL = ("description", "retired")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class DeckConfig:
     deck_id: int
     note_type_id: int
     version_line: int = 1  # where `version:` is in deck.yaml, for messages about it
+    retired: dict[str, str] = field(default_factory=dict)  # why a card was retired, by id
 
     @property
     def slug(self) -> str:
@@ -94,6 +95,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
     if deck_id is not None and deck_id == note_type_id:
         problem("note_type_id", "note_type_id must differ from deck_id")
 
+    retired = _retired(values.get("retired"), problem)
     if problems:
         raise AnkigenError(problems)
     assert name is not None and version is not None and categories is not None
@@ -107,7 +109,20 @@ def load_config(cards_dir: Path) -> DeckConfig:
         deck_id,
         note_type_id,
         doc.key_lines.get("version", 1),
+        retired,
     )
+
+
+def _retired(value: Any, problem: Any) -> dict[str, str]:
+    """``retired:`` maps the id of a removed card to why it went (shown on its tombstone)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        problem("retired", "retired maps card ids to reasons, like `DL0002: merged into DL0005`")
+        return {}
+    return {k: v.strip() for k, v in value.items()}
 
 
 def _string(values: dict[str, Any], key: str, problem: Any) -> str | None:

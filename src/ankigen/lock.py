@@ -8,21 +8,25 @@ commit shows which cards changed.
 
 Format 2 adds what the update-safety checks compare against: the deck version last built
 and a digest of the note type's *schema* (fields, templates, sort field), apart from the
-digest of everything else. A format 1 lock is still read; the next build rewrites it.
+digest of everything else. Format 3 adds each card's title and the retired cards: a card
+removed from the sources keeps its note id and goes on in every later package as a
+tombstone (Anki never deletes notes on import), with its own digest and time. Older
+formats are still read; the next build rewrites them.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AnkigenError, Problem, display_path
 
 LOCK_FILE = "ankigen.lock"
-LOCK_FORMAT = 2
-READABLE_FORMATS = (1, 2)
+LOCK_FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
 
@@ -37,9 +41,17 @@ class Stamp:
 
 @dataclass(frozen=True)
 class CardStamp(Stamp):
-    """A card's stamp and the note id it was given when first built."""
+    """A card's stamp, the note id it was given when first built, and its title."""
 
     note_id: int
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class RetiredStamp(CardStamp):
+    """A removed card's tombstone: its stamp, and the version that retired it."""
+
+    retired_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class Lock:
 
     note_type: Stamp | None = None
     cards: dict[str, CardStamp] = field(default_factory=dict)
+    retired: dict[str, RetiredStamp] = field(default_factory=dict)
     version: str | None = None  # the deck version last built
     schema: str | None = None  # digest of the note type's schema when last built
     # where each card's entry is in the lock file, for messages; not part of the lock's value
@@ -60,15 +73,24 @@ class LockChanges:
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
-    removed: tuple[str, ...]
+    removed: tuple[str, ...]  # retired by this build
     note_type_changed: bool
     previous_version: str | None = None
     version: str | None = None
+    restored: tuple[str, ...] = ()  # retired before, back in the sources now
+    tombstones_changed: tuple[str, ...] = ()  # an older tombstone's text changed (its reason)
 
     @property
     def any(self) -> bool:
         """Whether the lock must be rewritten."""
-        return bool(self.added or self.changed or self.removed or self.note_type_changed)
+        return bool(
+            self.added
+            or self.changed
+            or self.removed
+            or self.restored
+            or self.tombstones_changed
+            or self.note_type_changed
+        )
 
     def describe(self) -> str:
         """A short account such as ``DL0001 changed; ML0040 added``."""
@@ -77,6 +99,8 @@ class LockChanges:
             ("added", self.added),
             ("changed", self.changed),
             ("removed", self.removed),
+            ("restored", self.restored),
+            ("re-worded as retired", self.tombstones_changed),
         ):
             if ids:
                 shown = ", ".join(ids[:SHOWN_IDS])
@@ -116,9 +140,22 @@ def read_lock(path: Path) -> Lock:
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
                 str(card_id): CardStamp(
-                    str(entry["hash"]), int(entry["mod"]), int(entry["note_id"])
+                    str(entry["hash"]),
+                    int(entry["mod"]),
+                    int(entry["note_id"]),
+                    str(entry.get("title", "")),
                 )
                 for card_id, entry in data["cards"].items()
+            },
+            retired={
+                str(card_id): RetiredStamp(
+                    str(entry["hash"]),
+                    int(entry["mod"]),
+                    int(entry["note_id"]),
+                    str(entry["title"]),
+                    str(entry["retired_in"]),
+                )
+                for card_id, entry in data.get("retired", {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
@@ -136,7 +173,8 @@ def _card_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     in_cards = False
     for number, line in enumerate(text.splitlines(), start=1):
-        in_cards = in_cards or line.lstrip().startswith('"cards"')
+        if line.lstrip().startswith(('"cards"', '"retired"')):
+            in_cards = line.lstrip().startswith('"cards"')
         match = re.match(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"', line)
         if in_cards and match:
             lines.setdefault(match.group(1), number)
@@ -151,29 +189,67 @@ def update_lock(
     *,
     schema: str | None = None,
     version: str | None = None,
+    titles: dict[str, str] | None = None,
+    tombstone_hash: Callable[[str, str, str], str] | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
     A changed card's time is strictly later than its previous one, even on a fast re-run,
     because Anki applies an update only when the package's ``mod`` is newer. ``schema`` and
     ``version`` (the note type's schema digest and the deck version) are recorded as given.
+
+    A card gone from the sources becomes a tombstone retired in ``version``;
+    ``tombstone_hash(card_id, title, retired_in)`` digests its text. A retired card back in
+    the sources is restored under its old note id, with a newer time than its tombstone.
     """
+    titles = titles or {}
+    digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards: dict[str, CardStamp] = {}
-    added, changed = [], []
-    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in lock.cards.values()])
+    added, changed, restored = [], [], []
+    known = [*lock.cards.values(), *lock.retired.values()]
+    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in known])
     for card_id in sorted(card_hashes):
-        digest = card_hashes[card_id]
-        old = lock.cards.get(card_id)
+        digest, title = card_hashes[card_id], titles.get(card_id, "")
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
         if old is None:
-            cards[card_id] = CardStamp(digest, now, next_note_id)
+            cards[card_id] = CardStamp(digest, now, next_note_id, title)
             next_note_id += NOTE_ID_STEP
             added.append(card_id)
+        elif card_id in lock.retired:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title)
+            restored.append(card_id)
         elif old.hash != digest:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id)
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title)
             changed.append(card_id)
         else:
-            cards[card_id] = old
+            cards[card_id] = old if old.title == title else CardStamp(*_stamp(old), title)
     removed = sorted(set(lock.cards) - set(card_hashes))
+    retired: dict[str, RetiredStamp] = {}
+    reworded = []
+    for card_id in sorted(set(lock.retired) - set(card_hashes)):
+        old_tomb = lock.retired[card_id]
+        digest = digest_tombstone(card_id, old_tomb.title, old_tomb.retired_in)
+        if digest == old_tomb.hash:
+            retired[card_id] = old_tomb
+        else:
+            retired[card_id] = RetiredStamp(
+                digest,
+                max(now, old_tomb.mod + 1),
+                old_tomb.note_id,
+                old_tomb.title,
+                old_tomb.retired_in,
+            )
+            reworded.append(card_id)
+    for card_id in removed:
+        old = lock.cards[card_id]
+        retired_in = version or ""
+        retired[card_id] = RetiredStamp(
+            digest_tombstone(card_id, old.title, retired_in),
+            max(now, old.mod + 1),
+            old.note_id,
+            old.title,
+            retired_in,
+        )
     old_type = lock.note_type
     if old_type is not None and old_type.hash == note_type_hash:
         note_type = old_type
@@ -186,8 +262,14 @@ def update_lock(
         note_type is not old_type,
         previous_version=lock.version,
         version=version,
+        restored=tuple(restored),
+        tombstones_changed=tuple(reworded),
     )
-    return Lock(note_type, cards, version, schema), changes
+    return Lock(note_type, cards, retired, version, schema), changes
+
+
+def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
+    return stamp.hash, stamp.mod, stamp.note_id
 
 
 def format_lock(lock: Lock) -> str:
@@ -204,9 +286,26 @@ def format_lock(lock: Lock) -> str:
     ]
     entries = [
         f"    {json.dumps(card_id)}: "
-        + json.dumps({"hash": s.hash, "mod": s.mod, "note_id": s.note_id})
+        + json.dumps(
+            {"hash": s.hash, "mod": s.mod, "note_id": s.note_id, "title": s.title},
+            ensure_ascii=False,
+        )
         for card_id, s in sorted(lock.cards.items())
     ]
     lines.append(",\n".join(entries))
-    lines += ["  }", "}", ""]
+    tombstones = [
+        f"    {json.dumps(card_id)}: "
+        + json.dumps(
+            {
+                "hash": s.hash,
+                "mod": s.mod,
+                "note_id": s.note_id,
+                "title": s.title,
+                "retired_in": s.retired_in,
+            },
+            ensure_ascii=False,
+        )
+        for card_id, s in sorted(lock.retired.items())
+    ]
+    lines += ["  },", '  "retired": {', ",\n".join(tombstones), "  }", "}", ""]
     return "\n".join(line for line in lines if line != "") + "\n"
