@@ -98,6 +98,7 @@ def test_template_change_reaches_learners_without_a_note_type_copy(
     sched_before = scheduling(collection)
 
     monkeypatch.setattr(notetype, "CSS", notetype.CSS + "\n.title { color: #0b57d0; }\n")
+    bump_version(cards, "1.0.1")
     result = build(cards, out, now=T0 + 60)
     assert result.changes.note_type_changed
     log = import_package(collection, result.output)
@@ -110,5 +111,6 @@ def test_template_change_reaches_learners_without_a_note_type_copy(
 
     # and the notes still update afterwards
     edit_answer(cards, "ML0029", "In machine learning", "In ML")
+    bump_version(cards, "1.0.2")
     log = import_package(collection, build(cards, out, now=T0 + 120).output)
     assert [n.fields[0] for n in log.updated] == ["ML0029"]

@@ -14,13 +14,15 @@ from pathlib import Path
 from .assemble import assemble
 from .atomic import atomic_write_bytes
 from .buildrecord import InputSnapshot, record_build, snapshot_inputs, unchanged_result
+from .changelog import RELEASE_FILE, read_manifest
 from .check import CheckedDeck, check_deck
 from .config import DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
 from .incremental import card_outcomes
 from .load import discover, read_card
 from .lock import LOCK_FILE, LockChanges
-from .package import write_package
+from .package import package_bytes, write_package_bytes
+from .published import changed_package_problem
 from .render import RenderedCard, RenderedDeck
 from .validate import cross_card_problems
 
@@ -111,14 +113,17 @@ def build(
     frozen: bool = False,
     strict: bool = False,
     use_cache: bool = True,
+    force: bool = False,
 ) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
     Runs the check stage first: errors (and with ``strict`` warnings too) stop the build
     before anything is written. Writes the package, then the lock when its text changed.
     With ``frozen``, a lock that does not match the sources is an error and nothing is
-    written. With ``use_cache``, the render cache saves work, and when nothing the last
-    build read has changed, nothing is done at all (``buildrecord``).
+    written. A package of this version that exists with other content is an error (a built
+    version never changes) unless ``force``. With ``use_cache``, the render cache saves
+    work, and when nothing the last build read has changed, nothing is done at all
+    (``buildrecord``).
     """
     snapshot = None
     if use_cache:
@@ -143,7 +148,13 @@ def build(
             ]
         )
     target = out_dir / config.package_name
-    write_package(assemble(config, checked.note_type, rendered, new_lock), target)
+    manifest = read_manifest(cards_dir / RELEASE_FILE)
+    notes = manifest.notes if manifest.version == config.version else ""
+    data = package_bytes(assemble(config, checked.note_type, rendered, new_lock, notes))
+    overwrite = None if force else changed_package_problem(target, data, config.version)
+    if overwrite is not None:
+        raise AnkigenError([overwrite])
+    write_package_bytes(target, data)
     written_lock = checked.lock_text.encode("utf-8") if checked.lock_stale else None
     if written_lock is not None:
         atomic_write_bytes(lock_path, written_lock)

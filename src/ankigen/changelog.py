@@ -35,6 +35,7 @@ class ReleaseManifest:
 
     version: str | None = None
     date: str = ""
+    notes: str = ""  # what's new, as HTML for the deck description
     cards: dict[str, ReleasedCard] = field(default_factory=dict)
     retired: dict[str, str] = field(default_factory=dict)  # id → title, of retired cards
 
@@ -153,6 +154,7 @@ def read_manifest(path: Path) -> ReleaseManifest:
         return ReleaseManifest(
             version=data["version"],
             date=data["date"],
+            notes=data.get("notes", ""),
             cards={
                 card_id: ReleasedCard(entry["title"], dict(entry["fields"]), entry["tags"])
                 for card_id, entry in data["cards"].items()
@@ -172,11 +174,18 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         + json.dumps({"title": c.title, "fields": c.fields, "tags": c.tags}, ensure_ascii=False)
         for card_id, c in sorted(manifest.cards.items())
     )
-    head = {"format": RELEASE_FORMAT, "version": manifest.version, "date": manifest.date}
+    head = {
+        "format": RELEASE_FORMAT,
+        "version": manifest.version,
+        "date": manifest.date,
+        "notes": manifest.notes,
+    }
     retired = dict(sorted(manifest.retired.items()))
     return (
         "{\n"
-        + "".join(f"  {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items())
+        + "".join(
+            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items()
+        )
         + f'  "retired": {json.dumps(retired, ensure_ascii=False)},\n'
         + '  "cards": {\n'
         + (cards + "\n" if cards else "")

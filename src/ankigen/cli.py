@@ -19,6 +19,7 @@ from .diff import diff_packages, format_diff
 from .errors import AnkigenError, Problem, display_path
 from .importer import plan_import, read_listing, write_import
 from .preview import write_preview
+from .release import release
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 CARDS_OPTION = click.option(
@@ -106,9 +107,14 @@ def main() -> None:
     help="Render every card afresh, without reading or writing the render cache "
     "($XDG_CACHE_HOME/ankigen).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite a package of this version built earlier with other content.",
+)
 @reports_problems
 def build_command(
-    cards_dir: Path, out_dir: Path, frozen: bool, strict: bool, no_cache: bool
+    cards_dir: Path, out_dir: Path, frozen: bool, strict: bool, no_cache: bool, force: bool
 ) -> None:
     """Check CARDS, then build them into OUT/<deck>-<version>.apkg and update the lock.
 
@@ -122,6 +128,7 @@ def build_command(
         frozen=frozen,
         strict=strict,
         use_cache=not no_cache,
+        force=force,
     )
     for warning in result.warnings:
         click.echo(str(warning), err=True)
@@ -213,3 +220,40 @@ def diff_command(old: Path, new: Path) -> None:
     Example: ankigen diff output/deck-1.0.0.apkg output/deck-1.1.0.apkg
     """
     click.echo(format_diff(diff_packages(read_package(old), read_package(new))))
+
+
+@main.command("release", context_settings=CONTEXT)
+@click.argument("part", type=click.Choice(["major", "minor", "patch"]))
+@CARDS_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    help="Folder for the .apkg.",
+)
+@click.option(
+    "--changelog",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Changelog to update. Default: CHANGELOG.md beside the cards folder.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing package of the new version.")
+@reports_problems
+def release_command(
+    part: str, cards_dir: Path, out_dir: Path, changelog: Path | None, force: bool
+) -> None:
+    """Release the next PART version: bump deck.yaml, build, record the changes.
+
+    Refuses when the check fails at the new version. Cards added, changed (by field) and
+    retired since the last release go to CHANGELOG.md (newest first) and to the deck
+    description learners see in Anki.
+
+    Example: ankigen release minor
+    """
+    result = release(
+        cards_dir, out_dir, part, now=int(time.time()), changelog=changelog, force=force
+    )
+    for warning in result.build.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(result.summary())

@@ -143,7 +143,12 @@ def package_bytes(deck: DeckPackage) -> bytes:
 
 
 def write_package(deck: DeckPackage, target: Path) -> None:
-    """Write ``target`` atomically; an earlier file stays until the new one is whole."""
+    """Write ``deck`` to ``target`` atomically; an earlier file stays until the new one is whole."""
+    write_package_bytes(target, package_bytes(deck))
+
+
+def write_package_bytes(target: Path, data: bytes) -> None:
+    """Write package bytes to ``target`` atomically; never as ``collection.apkg``."""
     if target.name == "collection.apkg":
         raise ValueError("collection.apkg is what Anki calls a whole-collection backup")
-    atomic_write_bytes(target, package_bytes(deck))
+    atomic_write_bytes(target, data)

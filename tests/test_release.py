@@ -1,0 +1,157 @@
+"""`ankigen release` across three versions, checked against what real Anki then holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ankigen.cli import main
+from tests.ankihelpers import import_package, notes_by_id_field, review_log, scheduling, study_all
+
+DECK_NAME = "ML and DL Interview Questions"
+PACKAGE = "ml-and-dl-interview-questions-{}.apkg"
+NEW_CARD = """---
+id: DL0005
+title: Batch Normalization
+tags: [training]
+---
+## Question
+
+What does batch normalization compute for each feature?
+
+## Answer
+
+$$\\hat{x} = \\frac{x - \\mu_B}{\\sqrt{\\sigma_B^2 + \\epsilon}}$$
+"""
+
+
+@pytest.fixture
+def workdir(cards: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(cards.parent)
+    return cards.parent
+
+
+def edit(cards: Path, card_id: str, old: str, new: str) -> None:
+    path = next(cards.rglob(f"{card_id}-*.md"))
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def newest_section(changelog: Path) -> str:
+    return changelog.read_text(encoding="utf-8").split("\n## ")[1]
+
+
+def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, runner, collection):
+    cards, out = workdir / "cards", workdir / "output"
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    import_package(collection, out / PACKAGE.format("1.0.0"))
+    study_all(collection, DECK_NAME)
+    reviews, schedule = review_log(collection), scheduling(collection)
+
+    # v2: one card edited, one removed (a major release, since learners keep the removed one)
+    edit(cards, "DL0003", "1×1 conv first reduces", "1×1 convolution first reduces")
+    next(cards.rglob("ML0027-*.md")).unlink()
+    result = runner.invoke(main, ["release", "major"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Released 2.0.0 (was 1.0.0): 0 added, 1 changed, 1 retired;")
+    assert "\nversion: 2.0.0\n" in (cards / "deck.yaml").read_text()
+    assert newest_section(workdir / "CHANGELOG.md").splitlines()[:9] == [
+        f"2.0.0 — {newest_section(workdir / 'CHANGELOG.md').split(' — ')[1].splitlines()[0]}",
+        "",
+        "### Changed",
+        "",
+        "- DL0003 1×1 Convolution (Answer)",
+        "",
+        "### Retired",
+        "",
+        "- ML0027 Leaky ReLU",
+    ]
+    diff = runner.invoke(
+        main, ["diff", f"output/{PACKAGE.format('1.0.0')}", f"output/{PACKAGE.format('2.0.0')}"]
+    )
+    assert diff.stdout.splitlines() == [
+        "updated notes (1):",
+        "  DL0003: Answer",
+        "newly retired notes (1):",
+        "  ML0027",
+        "untouched notes: 8",
+    ]
+
+    log = import_package(collection, out / PACKAGE.format("2.0.0"))
+    assert sorted(n.fields[0] for n in log.updated) == ["DL0003", "ML0027"]
+    assert not log.new and not log.conflicting
+    notes = notes_by_id_field(collection)
+    assert len(notes) == 10
+    assert "1×1 convolution first reduces" in notes["DL0003"]["Answer"]
+    tomb = notes["ML0027"]
+    assert "ankigen::retired" in tomb.tags and tomb["Title"] == "Leaky ReLU (retired)"
+    assert "Retired in version 2.0.0" in tomb["Question"]
+    assert collection.find_notes("tag:ankigen::retired") == [tomb.id]
+    assert review_log(collection) == reviews and scheduling(collection) == schedule
+    description = collection.decks.by_name(DECK_NAME)["desc"]
+    assert "Version 2.0.0" in description and "<b>Retired:</b> ML0027 Leaky ReLU" in description
+
+    # v3: one card added
+    (cards / "DL" / "DL0005-batch-normalization.md").write_text(NEW_CARD)
+    result = runner.invoke(main, ["release", "minor"])
+    assert result.exit_code == 0, result.output
+    assert newest_section(workdir / "CHANGELOG.md").splitlines()[2:5] == [
+        "### Added",
+        "",
+        "- DL0005 Batch Normalization",
+    ]
+    log = import_package(collection, out / PACKAGE.format("2.1.0"))
+    assert [n.fields[0] for n in log.new] == ["DL0005"] and not log.updated
+    notes = notes_by_id_field(collection)
+    assert len(notes) == 11 and "ankigen::retired" in notes["ML0027"].tags
+    assert review_log(collection) == reviews
+    assert {cid: s for cid, s in scheduling(collection).items() if cid in schedule} == schedule
+
+
+def test_a_built_version_never_changes_unless_forced(workdir, runner):
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    package = workdir / "output" / PACKAGE.format("1.0.0")
+    before = package.read_bytes()
+    edit(workdir / "cards", "ML0029", "In machine learning", "In ML")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2] == (
+        f"output/{PACKAGE.format('1.0.0')}:1: version 1.0.0 was already built with other "
+        "content (ML0029 changed): a built version never changes; raise `version` in "
+        "deck.yaml (`ankigen release patch` does it), or pass --force to overwrite it"
+    )
+    assert package.read_bytes() == before
+    result = runner.invoke(main, ["build", "--force"])
+    assert result.exit_code == 0, result.output
+    assert package.read_bytes() != before
+
+
+def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):
+    cards = workdir / "cards"
+    deck_before = (cards / "deck.yaml").read_bytes()
+    next(cards.rglob("ML0027-*.md")).unlink()  # a removal needs a major release
+    result = runner.invoke(main, ["release", "minor"])
+    assert result.exit_code == 1
+    assert "card ML0027 was removed since version 1.0.0" in result.stderr
+    assert (cards / "deck.yaml").read_bytes() == deck_before
+    assert not (workdir / "CHANGELOG.md").exists()
+    assert (cards / "ankigen.release.json").read_text().count('"version": "1.0.0"') == 1
+    assert not (workdir / "output").exists()
+
+
+def test_release_bumps_only_the_version_line(workdir, runner):
+    deck = workdir / "cards" / "deck.yaml"
+    before = deck.read_text()
+    assert runner.invoke(main, ["release", "patch"]).exit_code == 0
+    after = deck.read_text()
+    assert after == re.sub(r"(?m)^version: 1\.0\.0", "version: 1.0.1", before)
+    assert "# The deck's identity." in after
+
+
+def test_the_tool_reports_its_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert re.fullmatch(r"ankigen, version \d+\.\d+\.\d+\S*\n", result.stdout)
