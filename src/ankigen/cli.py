@@ -32,6 +32,18 @@ CARDS_OPTION = click.option(
 )
 
 
+def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--out`` folder option (default ``output``) with a help text of its own."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="output",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
     """Print every problem of an ``AnkigenError`` as ``path:line: message`` and exit 1."""
 
@@ -87,14 +99,7 @@ def main() -> None:
 
 @main.command("build", context_settings=CONTEXT)
 @CARDS_OPTION
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="output",
-    show_default=True,
-    help="Folder for the .apkg.",
-)
+@out_option("Folder for the .apkg.")
 @click.option(
     "--frozen",
     is_flag=True,
@@ -154,14 +159,7 @@ def check_command(cards_dir: Path, strict: bool) -> None:
 
 @main.command("preview", context_settings=CONTEXT)
 @CARDS_OPTION
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="output",
-    show_default=True,
-    help="Folder for the preview page.",
-)
+@out_option("Folder for the preview page.")
 @click.option(
     "--mathjax",
     metavar="PATH_OR_URL",
@@ -225,14 +223,7 @@ def diff_command(old: Path, new: Path) -> None:
 @main.command("release", context_settings=CONTEXT)
 @click.argument("part", type=click.Choice(["major", "minor", "patch"]))
 @CARDS_OPTION
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="output",
-    show_default=True,
-    help="Folder for the .apkg.",
-)
+@out_option("Folder for the .apkg.")
 @click.option(
     "--changelog",
     type=click.Path(dir_okay=False, path_type=Path),
