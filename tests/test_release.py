@@ -155,3 +155,13 @@ def test_the_tool_reports_its_version(runner):
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0
     assert re.fullmatch(r"ankigen, version \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_a_broken_package_of_the_same_version_is_simply_rebuilt(workdir, runner):
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    package = workdir / "output" / PACKAGE.format("1.0.0")
+    good = package.read_bytes()
+    package.write_bytes(good[: len(good) // 2])  # a copy cut short
+    result = runner.invoke(main, ["build", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert package.read_bytes() == good

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .apkg import read_package
 from .diff import diff_packages
-from .errors import Problem, display_path
+from .errors import AnkigenError, Problem, display_path
 
 SHOWN = 8  # the message names at most this many cards
 
@@ -17,10 +17,14 @@ def changed_package_problem(target: Path, data: bytes, version: str) -> Problem 
     """The error to report when ``target`` exists with other bytes than ``data``, else None."""
     if not target.exists() or target.read_bytes() == data:
         return None
+    try:
+        old = read_package(target)
+    except AnkigenError:
+        return None  # a broken file (a copy cut short, say) is no published version: rebuild it
     with tempfile.TemporaryDirectory(prefix="ankigen-") as work:
         new_path = Path(work) / "new.apkg"
         new_path.write_bytes(data)
-        diff = diff_packages(read_package(target), read_package(new_path))
+        diff = diff_packages(old, read_package(new_path))
     differing = [
         *(f"{c.label} new" for c in diff.new),
         *(f"{c.label} changed" for c in diff.updated + diff.not_applied + diff.blocked),
