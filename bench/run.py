@@ -95,6 +95,17 @@ def run_child(task: str, args: list[str], cwd: Path, cache: Path) -> dict[str, o
     return report
 
 
+def rebuild_options() -> list[str]:
+    """Options for rebuilding the same version after an edit, as an author iterating would.
+
+    Where ankigen refuses to change an already built version, that is ``--force``.
+    """
+    from ankigen.cli import main
+
+    build = main.commands["build"]  # type: ignore[attr-defined]
+    return ["--force"] if any(param.name == "force" for param in build.params) else []
+
+
 def has_check_command() -> bool:
     """Whether this ankigen has ``ankigen check`` yet."""
     from ankigen.cli import main
@@ -146,7 +157,7 @@ def measure_size(size: int, runs: int, work: Path, seed: int, check: bool) -> di
         raw["cold"].append(run_child("build", build_args, base, cache))
         raw["no_change"].append(run_child("build", build_args, base, cache))
         path, old = edit_one_card(cards, size, run)
-        raw["one_card"].append(run_child("build", build_args, base, cache))
+        raw["one_card"].append(run_child("build", build_args + rebuild_options(), base, cache))
         if check:
             raw["check"].append(run_child("check", [build_args[0]], base, cache))
         path.write_bytes(old)

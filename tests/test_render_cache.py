@@ -21,9 +21,12 @@ from pathlib import Path
 
 import pytest
 
+import ankigen.build
 from ankigen import notetype, rendercache
 from ankigen.build import build
+from ankigen.buildrecord import snapshot_inputs, unchanged_result
 from ankigen.cli import main
+from ankigen.config import load_config
 from ankigen.errors import AnkigenError
 from ankigen.render import Renderer
 
@@ -87,12 +90,12 @@ def test_cached_and_uncached_builds_give_identical_packages(
 
 
 def test_changing_one_card_renders_exactly_that_card(cards, tmp_path, rendered):
-    settled(cards, tmp_path / "out")
-    build(cards, tmp_path / "out", now=T0)
+    settled(cards, tmp_path / "settle")
+    build(cards, tmp_path / "first", now=T0)
     rendered.clear()
     path = card_file(cards, "DL0003")
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    result = build(cards, tmp_path / "out", now=T0 + 60)
+    result = build(cards, tmp_path / "second", now=T0 + 60)
     assert rendered == ["DL0003"]
     assert result.changes.changed == ("DL0003",)
     uncached = build(cards, tmp_path / "uncached", now=T0 + 60, use_cache=False)
@@ -174,9 +177,9 @@ def test_a_card_showing_an_image_follows_the_image_file(cards, tmp_path):
     path.write_text(
         path.read_text(encoding="utf-8") + "\n![a figure](images/figure.png)\n", encoding="utf-8"
     )
-    first = build(cards, tmp_path / "out", now=T0).output.read_bytes()
+    first = build(cards, tmp_path / "first", now=T0).output.read_bytes()
     image.write_bytes(tiny_png(200))  # the card's text stays as it was
-    second = build(cards, tmp_path / "out", now=T0 + 60)
+    second = build(cards, tmp_path / "second", now=T0 + 60)
     assert second.changes.changed == ("DL0001",)
     uncached = build(cards, tmp_path / "uncached", now=T0 + 60, use_cache=False)
     assert second.output.read_bytes() == uncached.output.read_bytes()
@@ -270,12 +273,12 @@ def test_no_cache_leaves_the_cache_alone_and_no_change_says_so(
     )
 
 
-def test_a_package_changed_on_disk_is_written_again(cards, tmp_path):
+def test_a_package_gone_from_disk_is_written_again(cards, tmp_path):
     settled(cards, tmp_path / "out")
     first = build(cards, tmp_path / "out", now=T0)
     good = first.output.read_bytes()
     assert build(cards, tmp_path / "out", now=T0).unchanged
-    first.output.write_bytes(good[:100])
+    first.output.unlink()
     result = build(cards, tmp_path / "out", now=T0)
     assert not result.unchanged
     assert result.output.read_bytes() == good
@@ -315,20 +318,28 @@ def test_parallel_rendering_gives_the_serial_result_in_order(cards, tmp_path):
 def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_would(
     cards, tmp_path, rendered, monkeypatch
 ):
-    settled(cards, tmp_path / "out")
+    settled(cards, tmp_path / "settle")
     path = card_file(cards, "ML0028")
     path.write_text(path.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
     first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (no bump)
     assert first.warnings and not first.unchanged
     rendered.clear()
-    monkeypatch.setattr("ankigen.build.write_package", None)  # would fail if called
+    real_render_deck = ankigen.build.render_deck
+    monkeypatch.setattr(ankigen.build, "render_deck", None)  # would fail if called
     again = build(cards, tmp_path / "out", now=T0 + 120)
     assert again.unchanged and rendered == []
-    monkeypatch.undo()
+    monkeypatch.setattr(ankigen.build, "render_deck", real_render_deck)
     full = build(cards, tmp_path / "full", now=T0 + 120, use_cache=False)
     assert again.warnings == full.warnings
     assert again.per_category == full.per_category
     assert not full.changes.any and not again.changes.any
+
+
+def up_to_date(cards: Path, out: Path) -> bool:
+    """Whether a build of ``cards`` into ``out`` now would stop early (``buildrecord``)."""
+    config = load_config(cards)
+    snapshot = snapshot_inputs(cards, out, {"frozen": False, "strict": False})
+    return unchanged_result(snapshot, config, out / config.package_name) is not None
 
 
 @pytest.mark.parametrize(
@@ -338,6 +349,7 @@ def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_
 def test_any_changed_input_means_a_real_build(cards, tmp_path, edit):
     settled(cards, tmp_path / "out")
     first = build(cards, tmp_path / "out", now=T0)
+    assert up_to_date(cards, tmp_path / "out")
     assert build(cards, tmp_path / "out", now=T0).unchanged
     if edit == "deck description":
         deck = cards / "deck.yaml"
@@ -351,28 +363,27 @@ def test_any_changed_input_means_a_real_build(cards, tmp_path, edit):
         path = card_file(cards, "DL0002")
         path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     else:
-        first.output.write_bytes(b"not a package")
-    result = build(cards, tmp_path / "out", now=T0 + 60)
-    assert not result.unchanged
-    expected = build(cards, tmp_path / "expected", now=T0 + 60, use_cache=False)
-    assert result.output.read_bytes() == expected.output.read_bytes()
+        first.output.write_bytes(first.output.read_bytes() + b"\0")
+    assert not up_to_date(cards, tmp_path / "out")
 
 
 def test_an_edit_during_a_build_is_never_taken_as_built(cards, tmp_path, monkeypatch):
     settled(cards, tmp_path / "out")
     path = card_file(cards, "ML0031")
-    real_write = __import__("ankigen.build", fromlist=["write_package"]).write_package
+    before = path.read_text(encoding="utf-8")
+    real_render_deck = ankigen.build.render_deck
 
-    def write_then_edit(deck, target):  # the author saves a card while the build runs
-        real_write(deck, target)
-        path.write_text(path.read_text(encoding="utf-8") + "\nSaved meanwhile.\n", "utf-8")
+    def edit_then_render(*args, **kwargs):  # the author saves after the build began
+        path.write_text(before + "\nSaved meanwhile.\n", encoding="utf-8")
+        return real_render_deck(*args, **kwargs)
 
-    monkeypatch.setattr("ankigen.build.write_package", write_then_edit)
-    build(cards, tmp_path / "out", now=T0)
-    monkeypatch.undo()
-    result = build(cards, tmp_path / "out", now=T0 + 60)
-    assert not result.unchanged
-    assert result.changes.changed == ("ML0031",)
+    monkeypatch.setattr(ankigen.build, "render_deck", edit_then_render)
+    built = build(cards, tmp_path / "new", now=T0)  # made from the edited card
+    monkeypatch.setattr(ankigen.build, "render_deck", real_render_deck)
+    assert built.changes.changed == ("ML0031",)
+    assert not up_to_date(cards, tmp_path / "new")
+    path.write_text(before, encoding="utf-8")  # as the build started: still not that package
+    assert not up_to_date(cards, tmp_path / "new")
 
 
 def test_strict_is_an_input_too(cards, tmp_path):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .config import DeckConfig
 from .lock import Lock
 from .media import MediaFile
-from .notetype import NoteTypeSpec
+from .notetype import BASIC, CLOZE, NoteTypeSpec
 from .render import RenderedCard
 
 RETIRED_TAG = "ankigen::retired"
@@ -27,6 +27,9 @@ class NoteRecord:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     position: int  # order among new cards
+    kind: str = BASIC  # which of the package's note types: ``basic`` or ``cloze``
+    deck_id: int | None = None  # its category's subdeck; ``None``: the deck itself
+    card_ords: tuple[int, ...] = (0,)  # its cards: a cloze note's are its numbers less one
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class DeckPackage:
     note_type_mod: int
     notes: tuple[NoteRecord, ...]
     media: tuple[MediaFile, ...] = ()  # every image the notes show, once each, sorted by name
+    cloze_note_type: NoteTypeSpec | None = None  # only when some note is a cloze note
+    cloze_note_type_mod: int = 0
+    subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each category's subdeck
 
 
 def note_fields(card: RenderedCard) -> tuple[str, ...]:
@@ -65,11 +71,18 @@ def deck_description(config: DeckConfig, release_notes: str = "") -> str:
 
 
 def tombstone_fields(
-    card_id: str, title: str, retired_in: str, reason: str, deck_name: str
+    card_id: str,
+    title: str,
+    retired_in: str,
+    reason: str,
+    deck_name: str,
+    clozes: tuple[int, ...] = (),
 ) -> tuple[str, ...]:
     """The fields of a retired card's note: what it was, when it went, how to find them all.
 
-    ``title`` is the card's last title as field HTML (already escaped).
+    ``title`` is the card's last title as field HTML (already escaped). A retired cloze card
+    (``clozes``: its deletion numbers) keeps a deletion of each number, out of sight, so that
+    each of its cards shows the notice instead of Anki's "empty card" message.
     """
     question = (
         f"<p><b>Retired in version {html.escape(retired_in)}.</b> This card is no longer part "
@@ -82,6 +95,9 @@ def tombstone_fields(
         f"retired card, search <code>tag:{RETIRED_TAG}</code> in the Browse window, then "
         "suspend or delete them there.</p>"
     )
+    if clozes:
+        deletions = "".join(f"{{{{c{number}::retired}}}}" for number in clozes)
+        question += f'<span style="display:none">{deletions}</span>'
     return (card_id, f"{title} (retired)", question, answer)
 
 
@@ -91,10 +107,9 @@ def tombstone_tags(card_id: str) -> tuple[str, ...]:
     return tuple(sorted({category, RETIRED_TAG}, key=str.lower))
 
 
-def tombstone_hash(card_id: str, title: str, retired_in: str, reason: str, deck_name: str) -> str:
-    """A digest of a tombstone note's content, like ``content_hash`` for live cards."""
-    fields = tombstone_fields(card_id, title, retired_in, reason, deck_name)
-    data = json.dumps([fields, tombstone_tags(card_id)], ensure_ascii=False)
+def tombstone_hash(fields: tuple[str, ...]) -> str:
+    """A digest of a tombstone note's content (``tombstone_fields``), like ``content_hash``."""
+    data = json.dumps([fields, tombstone_tags(fields[0])], ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
@@ -104,11 +119,13 @@ def assemble(
     cards: list[RenderedCard],
     lock: Lock,
     release_notes: str = "",
+    cloze_note_type: NoteTypeSpec | None = None,
 ) -> DeckPackage:
     """The deck to package: every card as a note, ids and times taken from ``lock``.
 
     Retired cards (``lock.retired``) follow as tombstone notes, so learners' copies of them
-    update to say so instead of lingering unexplained.
+    update to say so instead of lingering unexplained. Cloze cards are notes of
+    ``cloze_note_type``; with ``subdecks`` on, each note goes to its category's subdeck.
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
@@ -124,6 +141,9 @@ def assemble(
                 fields=note_fields(card),
                 tags=note_tags(card),
                 position=position,
+                kind=card.kind,
+                deck_id=subdeck_id(config, card.category),
+                card_ords=card_ords(card.clozes),
             )
         )
     for position, (card_id, tomb) in enumerate(sorted(lock.retired.items()), len(notes) + 1):
@@ -134,11 +154,21 @@ def assemble(
                 guid_key=(str(config.deck_id), card_id),
                 note_id=tomb.note_id,
                 mod=tomb.mod,
-                fields=tombstone_fields(card_id, tomb.title, tomb.retired_in, reason, config.name),
+                fields=tombstone_fields(
+                    card_id, tomb.title, tomb.retired_in, reason, config.name, tomb.clozes
+                ),
                 tags=tombstone_tags(card_id),
                 position=position,
+                kind=CLOZE if tomb.clozes else BASIC,
+                deck_id=subdeck_id(config, card_id.rstrip("0123456789")),
+                card_ords=card_ords(tomb.clozes),
             )
         )
+    if any(note.kind == CLOZE for note in notes) and (
+        cloze_note_type is None or lock.cloze_note_type is None
+    ):
+        raise ValueError("cloze notes need the cloze note type and its stamp in the lock")
+    used = {note.deck_id for note in notes}
     return DeckPackage(
         deck_id=config.deck_id,
         deck_name=config.name,
@@ -147,7 +177,24 @@ def assemble(
         note_type_mod=lock.note_type.mod,
         notes=tuple(notes),
         media=deck_media(cards),
+        cloze_note_type=cloze_note_type if lock.cloze_note_type is not None else None,
+        cloze_note_type_mod=lock.cloze_note_type.mod if lock.cloze_note_type else 0,
+        subdecks=tuple(
+            (config.subdeck_ids[prefix], config.subdeck_name(prefix))
+            for prefix in config.categories
+            if config.subdecks and config.subdeck_ids.get(prefix) in used
+        ),
     )
+
+
+def subdeck_id(config: DeckConfig, category: str) -> int | None:
+    """The id of the subdeck of ``category`` when the deck has subdecks, else ``None``."""
+    return config.subdeck_ids.get(category) if config.subdecks else None
+
+
+def card_ords(clozes: tuple[int, ...]) -> tuple[int, ...]:
+    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one card."""
+    return tuple(number - 1 for number in clozes) or (0,)
 
 
 def deck_media(cards: list[RenderedCard]) -> tuple[MediaFile, ...]:

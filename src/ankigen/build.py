@@ -22,6 +22,7 @@ from .incremental import card_outcomes
 from .load import discover, read_card
 from .lock import LOCK_FILE, LockChanges
 from .package import package_bytes, write_package_bytes
+from .progress import Progress
 from .published import changed_package_problem
 from .render import RenderedCard, RenderedDeck
 from .validate import cross_card_problems
@@ -56,23 +57,49 @@ class BuildResult:
             f"{changed} changed since the lock{detail}."
         )
 
+    def report(self) -> dict[str, object]:
+        """The build as plain data for scripts (``ankigen build --json``); keys are stable."""
+        changes = self.changes
+        return {
+            "output": display_path(self.output),
+            "deck": self.config.name,
+            "version": self.config.version,
+            "unchanged": self.unchanged,
+            "cards": sum(self.per_category.values()),
+            "per_category": dict(self.per_category),
+            "changed": {
+                "added": list(changes.added),
+                "changed": list(changes.changed),
+                "removed": list(changes.removed),
+                "restored": list(changes.restored),
+            },
+            "warnings": [
+                {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
+            ],
+        }
 
-def render_cards(cards_dir: Path) -> tuple[DeckConfig, list[RenderedCard]]:
+
+def render_cards(
+    cards_dir: Path, *, progress: Progress | None = None
+) -> tuple[DeckConfig, list[RenderedCard]]:
     """Load, validate and render every card; raise ``AnkigenError`` when there are errors.
 
     Warnings travel with the cards (``RenderedCard.warnings``).
     """
-    deck = render_deck(cards_dir)
+    deck = render_deck(cards_dir, progress=progress)
     if deck.config is None or any(p.is_error for p in deck.problems):
         raise AnkigenError(list(deck.problems))
     return deck.config, list(deck.cards)
 
 
-def render_deck(cards_dir: Path, *, use_cache: bool = True) -> RenderedDeck:
+def render_deck(
+    cards_dir: Path, *, use_cache: bool = True, progress: Progress | None = None
+) -> RenderedDeck:
     """Load, validate and render every card of ``cards_dir``, collecting every problem.
 
     Each card file is loaded, validated and rendered on its own (``incremental``): from the
     render cache when ``use_cache`` and it is unchanged, on all CPU cores when many are not.
+    ``progress`` hears how the rendering goes.
     """
     problems: list[Problem] = []
     config: DeckConfig | None = None
@@ -84,7 +111,7 @@ def render_deck(cards_dir: Path, *, use_cache: bool = True) -> RenderedDeck:
     if config is None:
         problems.extend(raw for raw in map(read_card, paths) if isinstance(raw, Problem))
         return RenderedDeck(None, (), tuple(problems))
-    outcomes = card_outcomes(cards_dir, paths, config, use_cache=use_cache)
+    outcomes = card_outcomes(cards_dir, paths, config, use_cache=use_cache, progress=progress)
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
     problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
     rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
@@ -94,14 +121,19 @@ def render_deck(cards_dir: Path, *, use_cache: bool = True) -> RenderedDeck:
 
 
 def check(
-    cards_dir: Path, *, now: int, strict: bool = False, use_cache: bool = True
+    cards_dir: Path,
+    *,
+    now: int,
+    strict: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> CheckedDeck:
     """Render and check every card of ``cards_dir``; write nothing but the render cache.
 
     Raises ``AnkigenError`` with every problem when there are errors, or warnings and
     ``strict``; otherwise returns the checked deck with its warnings.
     """
-    deck = render_deck(cards_dir, use_cache=use_cache)
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress)
     return check_deck(cards_dir, deck, now=now, strict=strict)
 
 
@@ -114,6 +146,7 @@ def build(
     strict: bool = False,
     use_cache: bool = True,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
@@ -123,7 +156,7 @@ def build(
     written. A package of this version that exists with other content is an error (a built
     version never changes) unless ``force``. With ``use_cache``, the render cache saves
     work, and when nothing the last build read has changed, nothing is done at all
-    (``buildrecord``).
+    (``buildrecord``). ``progress`` hears how the rendering goes.
     """
     snapshot = None
     if use_cache:
@@ -131,7 +164,7 @@ def build(
         unchanged = _unchanged_build(snapshot, cards_dir, out_dir)
         if unchanged is not None:
             return unchanged
-    deck = render_deck(cards_dir, use_cache=use_cache)
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress)
     checked = check_deck(cards_dir, deck, now=now, strict=strict)
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
     lock_path, new_lock = checked.lock_path, checked.lock
@@ -150,7 +183,10 @@ def build(
     target = out_dir / config.package_name
     manifest = read_manifest(cards_dir / RELEASE_FILE)
     notes = manifest.notes if manifest.version == config.version else ""
-    data = package_bytes(assemble(config, checked.note_type, rendered, new_lock, notes))
+    deck_package = assemble(
+        config, checked.note_type, rendered, new_lock, notes, checked.cloze_note_type
+    )
+    data = package_bytes(deck_package)
     overwrite = None if force else changed_package_problem(target, data, config.version)
     if overwrite is not None:
         raise AnkigenError([overwrite])

@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import content_hash, note_fields, tombstone_hash
-from .config import SEMVER, DeckConfig
+from .assemble import content_hash, note_fields, tombstone_fields, tombstone_hash
+from .config import SEMVER, DeckConfig, random_id
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
 from .mathcheck import formula_problems
-from .notetype import NoteTypeSpec, basic_note_type
+from .notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
 from .render import RenderedCard, RenderedDeck
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
@@ -40,6 +40,7 @@ class CheckedDeck:
     lock_text: str
     lock_stale: bool  # whether the lock file's text differs from ``lock_text``
     warnings: tuple[Problem, ...]
+    cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
 
 
 def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -> CheckedDeck:
@@ -63,6 +64,17 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         raise AnkigenError(problems + exc.problems) from None
     hashes = {card.id: content_hash(card) for card in deck.cards}
     schema = note_type.schema_hash()
+    clozes = {card.id: card.clozes for card in deck.cards if card.kind == CLOZE}
+    cloze_type = None
+    if clozes or _retired_clozes(lock, set(hashes)):
+        if config.cloze_note_type_id is None:
+            raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
+        cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
+
+    def old_clozes(card_id: str) -> tuple[int, ...]:
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        return old.clozes if old is not None else ()
+
     new_lock, changes = update_lock(
         lock,
         note_type.content_hash(),
@@ -72,10 +84,31 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         version=config.version,
         titles={card.id: card.title for card in deck.cards},
         tombstone_hash=lambda card_id, title, retired_in: tombstone_hash(
-            card_id, title, retired_in, config.retired.get(card_id, ""), config.name
+            tombstone_fields(
+                card_id,
+                title,
+                retired_in,
+                config.retired.get(card_id, ""),
+                config.name,
+                old_clozes(card_id),
+            )
         ),
+        clozes=clozes,
+        cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
+        cloze_schema=cloze_type.schema_hash() if cloze_type else None,
     )
-    problems.extend(update_problems(config, lock, changes, schema, display_path(lock_path)))
+    lock_shown = display_path(lock_path)
+    problems.extend(
+        update_problems(
+            config,
+            lock,
+            changes,
+            schema,
+            lock_shown,
+            cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        )
+    )
+    problems.extend(note_kind_problems(lock, deck.cards, lock_shown))
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
     if strict and problems:
@@ -91,7 +124,68 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         lock_text=lock_text,
         lock_stale=old_text != lock_text,
         warnings=tuple(sorted(problems)),
+        cloze_note_type=cloze_type,
     )
+
+
+def _retired_clozes(lock: Lock, live: set[str]) -> bool:
+    """Whether a card that is not in the sources (now a tombstone) was a cloze card."""
+    stamps = [*lock.cards.items(), *lock.retired.items()]
+    return any(stamp.clozes for card_id, stamp in stamps if card_id not in live)
+
+
+def _missing_cloze_id(config: DeckConfig, cloze_ids: list[str]) -> Problem:
+    """The error for a deck with cloze cards whose deck.yaml has no ``cloze_note_type_id``."""
+    which = ", ".join(cloze_ids[:5]) + (" …" if len(cloze_ids) > 5 else "")
+    cards = f"cloze cards ({which})" if cloze_ids else "retired cloze cards"
+    return Problem(
+        display_path(config.path),
+        config.ids_line,
+        f"the deck has {cards} but no cloze_note_type_id: add a line "
+        f"`cloze_note_type_id: {random_id()}` (a random id; keep it forever, learners' Anki "
+        "matches the cloze note type by it)",
+    )
+
+
+def note_kind_problems(
+    lock: Lock, cards: tuple[RenderedCard, ...], lock_shown: str
+) -> list[Problem]:
+    """Changes of a built card that its learners' notes cannot follow.
+
+    A note cannot change its note type: Anki reports it as conflicting and never updates it,
+    whatever the version. A deletion number that disappears leaves learners its card, which
+    Anki then shows as empty.
+    """
+    problems = []
+    for card in cards:
+        old = lock.cards.get(card.id)
+        if old is None:
+            continue
+        line = lock.card_lines.get(card.id, 1)
+        was = CLOZE if old.clozes else BASIC
+        if was != card.kind:
+            problems.append(
+                Problem(
+                    card.shown,
+                    1,
+                    f"card {card.id} was built as a {was} card ({lock_shown}:{line}): learners' "
+                    f"Anki cannot turn its note into a {card.kind} note and would stop "
+                    f"updating it; keep `type: {was}`, or give the {card.kind} card a new id",
+                )
+            )
+            continue
+        gone = sorted(set(old.clozes) - set(card.clozes))
+        if gone:
+            numbers = ", ".join(f"c{n}" for n in gone)
+            problems.append(
+                Problem.warning(
+                    card.shown,
+                    1,
+                    f"card {card.id} no longer has deletion {numbers}: learners keep that card, "
+                    "which Anki shows as empty until they use Tools → Empty Cards",
+                )
+            )
+    return problems
 
 
 def card_problems(card: RenderedCard) -> list[Problem]:
@@ -121,9 +215,18 @@ def _version_key(version: str | None) -> tuple[int, int, int, int] | None:
 
 
 def update_problems(
-    config: DeckConfig, lock: Lock, changes: LockChanges, schema: str, lock_shown: str
+    config: DeckConfig,
+    lock: Lock,
+    changes: LockChanges,
+    schema: str,
+    lock_shown: str,
+    *,
+    cloze_schema: str | None = None,
 ) -> list[Problem]:
-    """Whether this version updates the last one built (as the lock remembers it) safely."""
+    """Whether this version updates the last one built (as the lock remembers it) safely.
+
+    ``cloze_schema`` is the cloze note type's schema digest when the deck has one.
+    """
     previous, current = _version_key(lock.version), _version_key(config.version)
     if previous is None or current is None:
         return []  # no version built yet (or a format 1 lock): nothing to compare against
@@ -152,16 +255,21 @@ def update_problems(
                     "to retire it",
                 )
             )
-        if lock.schema is not None and lock.schema != schema:
-            problems.append(
-                Problem(
-                    deck_shown,
-                    line,
-                    f"the note type's fields or templates changed since version {lock.version}:"
-                    " every learner's notes would stop updating; undo that change, or raise "
-                    f"the major version (to {next_major}) for a deliberate break",
+        for label, old, new in (
+            ("note type", lock.schema, schema),
+            ("cloze note type", lock.cloze_schema, cloze_schema),
+        ):
+            if old is not None and new is not None and old != new:
+                problems.append(
+                    Problem(
+                        deck_shown,
+                        line,
+                        f"the {label}'s fields or templates changed since version "
+                        f"{lock.version}: every learner's notes would stop updating; undo that "
+                        f"change, or raise the major version (to {next_major}) for a "
+                        "deliberate break",
+                    )
                 )
-            )
     content_changed = changes.any
     if current == previous and content_changed:
         problems.append(

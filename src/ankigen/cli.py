@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ from .build import build, check
 from .diff import diff_packages, format_diff
 from .errors import AnkigenError, Problem, display_path
 from .importer import plan_import, read_listing, write_import
+from .inventory import list_data, list_lines, select, stats_data, stats_lines, take_inventory
+from .newcard import UsageProblem, plan_new_card, write_new_card
 from .preview import write_preview
+from .progress import Progress, worth_showing
 from .release import release
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -86,6 +91,41 @@ def _count_problems(problems: list[Problem]) -> str:
 STRICT_OPTION = click.option(
     "--strict", is_flag=True, help="Treat warnings as errors: fail instead of going on."
 )
+QUIET_OPTION = click.option(
+    "-q", "--quiet", is_flag=True, help="Show no progress bar, even for a large deck."
+)
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text."
+)
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Progress]:
+    """A ``progress(done, total)`` that shows click's bar on standard error, but only on a
+    terminal, for enough cards to render (``progress.worth_showing``), and not ``quiet``."""
+    shown = not quiet and sys.stderr.isatty()
+    bars: list[Any] = []
+    reached = [0]
+
+    def progress(done: int, total: int) -> None:
+        if not bars:
+            if not shown or not worth_showing(total):
+                return
+            bars.append(click.progressbar(length=total, label="Rendering cards", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - reached[0])
+        reached[0] = done
+
+    try:
+        yield progress
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+def print_json(data: object) -> None:
+    """``data`` as indented JSON on standard output."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings=CONTEXT)
@@ -106,6 +146,8 @@ def main() -> None:
     help="Fail when ankigen.lock does not match the cards instead of updating it (CI, releases).",
 )
 @STRICT_OPTION
+@QUIET_OPTION
+@JSON_OPTION
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -119,37 +161,54 @@ def main() -> None:
 )
 @reports_problems
 def build_command(
-    cards_dir: Path, out_dir: Path, frozen: bool, strict: bool, no_cache: bool, force: bool
+    cards_dir: Path,
+    out_dir: Path,
+    frozen: bool,
+    strict: bool,
+    quiet: bool,
+    as_json: bool,
+    no_cache: bool,
+    force: bool,
 ) -> None:
     """Check CARDS, then build them into OUT/<deck>-<version>.apkg and update the lock.
+
+    With --json, prints the output path, the cards per category, the ids changed since the
+    lock and the warnings as JSON.
 
     Example: ankigen build --cards cards --out output --strict
     """
     started = time.perf_counter()
-    result = build(
-        cards_dir,
-        out_dir,
-        now=int(time.time()),
-        frozen=frozen,
-        strict=strict,
-        use_cache=not no_cache,
-        force=force,
-    )
+    with progress_bar(quiet) as progress:
+        result = build(
+            cards_dir,
+            out_dir,
+            now=int(time.time()),
+            frozen=frozen,
+            strict=strict,
+            use_cache=not no_cache,
+            force=force,
+            progress=progress,
+        )
     for warning in result.warnings:
         click.echo(str(warning), err=True)
-    click.echo(result.summary(time.perf_counter() - started))
+    if as_json:
+        print_json(result.report())
+    else:
+        click.echo(result.summary(time.perf_counter() - started))
 
 
 @main.command("check", context_settings=CONTEXT)
 @CARDS_OPTION
 @STRICT_OPTION
+@QUIET_OPTION
 @reports_problems
-def check_command(cards_dir: Path, strict: bool) -> None:
+def check_command(cards_dir: Path, strict: bool, quiet: bool) -> None:
     """Check CARDS as build would (formulas, HTML, images, the lock) and write nothing.
 
     Example: ankigen check --strict
     """
-    checked = check(cards_dir, now=int(time.time()), strict=strict)
+    with progress_bar(quiet) as progress:
+        checked = check(cards_dir, now=int(time.time()), strict=strict, progress=progress)
     for warning in checked.warnings:
         click.echo(str(warning), err=True)
     found = _plural(len(checked.warnings), "warning") if checked.warnings else "no problems"
@@ -166,13 +225,18 @@ def check_command(cards_dir: Path, strict: bool) -> None:
     help="MathJax 3 to load: a local copy (folder or tex-chtml-full.js) or a URL. "
     "Default: a pinned CDN copy.",
 )
+@QUIET_OPTION
 @reports_problems
-def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None) -> None:
+def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None, quiet: bool) -> None:
     """Write an HTML page showing every card's front and back as Anki shows them.
+
+    A cloze card shows once per deletion: the deletion hidden on the front, revealed on
+    the back.
 
     Example: ankigen preview --mathjax node_modules/mathjax
     """
-    page = write_preview(cards_dir, out_dir, mathjax)
+    with progress_bar(quiet) as progress:
+        page = write_preview(cards_dir, out_dir, mathjax, progress=progress)
     click.echo(f"Wrote {display_path(page)}: open it in a browser.")
 
 
@@ -230,9 +294,10 @@ def diff_command(old: Path, new: Path) -> None:
     help="Changelog to update. Default: CHANGELOG.md beside the cards folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing package of the new version.")
+@QUIET_OPTION
 @reports_problems
 def release_command(
-    part: str, cards_dir: Path, out_dir: Path, changelog: Path | None, force: bool
+    part: str, cards_dir: Path, out_dir: Path, changelog: Path | None, force: bool, quiet: bool
 ) -> None:
     """Release the next PART version: bump deck.yaml, build, record the changes.
 
@@ -242,9 +307,94 @@ def release_command(
 
     Example: ankigen release minor
     """
-    result = release(
-        cards_dir, out_dir, part, now=int(time.time()), changelog=changelog, force=force
-    )
+    with progress_bar(quiet) as progress:
+        result = release(
+            cards_dir,
+            out_dir,
+            part,
+            now=int(time.time()),
+            changelog=changelog,
+            force=force,
+            progress=progress,
+        )
     for warning in result.build.warnings:
         click.echo(str(warning), err=True)
     click.echo(result.summary())
+
+
+@main.command("new", context_settings=CONTEXT)
+@click.argument("id_or_title", metavar="[ID] TITLE")
+@click.argument("title", required=False, metavar="")
+@CARDS_OPTION
+@click.option(
+    "--category", metavar="PREFIX", help="Category of the new card (needed without an ID)."
+)
+@click.option("--cloze", is_flag=True, help="A cloze card (## Text with deletions, ## Extra).")
+@reports_problems
+def new_command(
+    id_or_title: str, title: str | None, cards_dir: Path, category: str | None, cloze: bool
+) -> None:
+    """Write a card skeleton cards/<PREFIX>/<ID>-<title>.md and print its path.
+
+    Without an ID the card takes the next free id of its category; ids of retired cards
+    are never reused. Refuses to overwrite a file. Fill in its sections, then build.
+
+    Example: ankigen new "Batch Normalization" --category DL
+    """
+    card_id, title = (id_or_title, title) if title is not None else (None, id_or_title)
+    try:
+        card = plan_new_card(cards_dir, title, card_id, category, cloze=cloze)
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    write_new_card(card)
+    click.echo(display_path(card.path))
+
+
+@main.command("list", context_settings=CONTEXT)
+@CARDS_OPTION
+@click.option("--category", metavar="PREFIX", help="Only the cards of this category.")
+@click.option("--tag", help="Only the cards with this tag.")
+@click.option("--changed", is_flag=True, help="Only cards added or changed since the release.")
+@JSON_OPTION
+@QUIET_OPTION
+@reports_problems
+def list_command(
+    cards_dir: Path,
+    category: str | None,
+    tag: str | None,
+    changed: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """List the cards: id, type, change since the last release, title and tags.
+
+    Example: ankigen list --changed --json
+    """
+    with progress_bar(quiet) as progress:
+        inventory = take_inventory(cards_dir, progress=progress)
+    cards = select(inventory, category=category, tag=tag, changed=changed)
+    if as_json:
+        print_json(list_data(inventory, cards))
+    else:
+        for line in list_lines(cards):
+            click.echo(line)
+
+
+@main.command("stats", context_settings=CONTEXT)
+@CARDS_OPTION
+@JSON_OPTION
+@QUIET_OPTION
+@reports_problems
+def stats_command(cards_dir: Path, as_json: bool, quiet: bool) -> None:
+    """Count the cards per category, type and tag, the formulas, and the cards changed
+    since the last release.
+
+    Example: ankigen stats --json
+    """
+    with progress_bar(quiet) as progress:
+        inventory = take_inventory(cards_dir, progress=progress)
+    if as_json:
+        print_json(stats_data(inventory))
+    else:
+        for line in stats_lines(inventory):
+            click.echo(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ SEMVER = re.compile(
 CATEGORY_PREFIX = re.compile(r"^[A-Z]{1,10}$")
 MAX_ID = 2**63 - 1
 REQUIRED = ("name", "version", "categories", "deck_id", "note_type_id")
-OPTIONAL = ("description", "retired")
+OPTIONAL = ("description", "retired", "cloze_note_type_id", "subdecks", "subdeck_ids")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ class DeckConfig:
     note_type_id: int
     version_line: int = 1  # where `version:` is in deck.yaml, for messages about it
     retired: dict[str, str] = field(default_factory=dict)  # why a card was retired, by id
+    cloze_note_type_id: int | None = None  # needed once the deck has a cloze card
+    subdecks: bool = False  # each category's cards in a deck of its own, `<name>::<category>`
+    subdeck_ids: dict[str, int] = field(default_factory=dict)  # the subdecks' ids, by prefix
+    # where the note type ids are in deck.yaml, for messages; not a setting
+    ids_line: int = field(default=1, compare=False, repr=False)
+
+    def subdeck_name(self, prefix: str) -> str:
+        """The full name of a category's subdeck: ``ML and DL::Deep Learning``."""
+        return f"{self.name}::{self.categories[prefix]}"
 
     @property
     def slug(self) -> str:
@@ -94,6 +104,12 @@ def load_config(cards_dir: Path) -> DeckConfig:
     note_type_id = _identifier(values, "note_type_id", problem)
     if deck_id is not None and deck_id == note_type_id:
         problem("note_type_id", "note_type_id must differ from deck_id")
+    cloze_note_type_id = _identifier(values, "cloze_note_type_id", problem)
+    if cloze_note_type_id is not None and cloze_note_type_id in (deck_id, note_type_id):
+        problem(
+            "cloze_note_type_id", "cloze_note_type_id must differ from deck_id and note_type_id"
+        )
+    subdecks, subdeck_ids = _subdecks(values, categories, deck_id, problem)
 
     retired = _retired(values.get("retired"), problem)
     if problems:
@@ -110,7 +126,67 @@ def load_config(cards_dir: Path) -> DeckConfig:
         note_type_id,
         doc.key_lines.get("version", 1),
         retired,
+        cloze_note_type_id,
+        subdecks,
+        subdeck_ids,
+        doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
     )
+
+
+def random_id() -> int:
+    """A fresh id to suggest for deck.yaml, drawn as genanki's documentation draws them."""
+    return secrets.randbelow(1 << 30) + (1 << 30)
+
+
+def _subdecks(
+    values: dict[str, Any], categories: dict[str, str] | None, deck_id: int | None, problem: Any
+) -> tuple[bool, dict[str, int]]:
+    """``subdecks: true`` and the permanent id of each category's subdeck (``subdeck_ids``).
+
+    Anki finds a deck by its name on import, not by its id; the ids are stored all the same,
+    so that a package never depends on anything but deck.yaml and the lock.
+    """
+    subdecks = values.get("subdecks", False)
+    if not isinstance(subdecks, bool):
+        problem("subdecks", "subdecks must be true or false")
+        subdecks = False
+    raw = values.get("subdeck_ids")
+    ids: dict[str, int] = {}
+    if raw is not None:
+        if not isinstance(raw, dict):
+            problem(
+                "subdeck_ids",
+                "subdeck_ids maps category prefixes to deck ids, like `DL: 1234567890`",
+            )
+            raw = {}
+        for prefix, value in raw.items():
+            if categories is not None and prefix not in categories:
+                problem("subdeck_ids", f"subdeck_ids: unknown category {prefix!r}")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+                problem(
+                    "subdeck_ids",
+                    f"subdeck_ids: the id of {prefix} must be a whole number from 1 to {MAX_ID}",
+                )
+            else:
+                ids[str(prefix)] = value
+        seen = [deck_id, *ids.values()]
+        if len(set(seen)) < len(seen):
+            problem("subdeck_ids", "subdeck ids must differ from each other and from deck_id")
+    if subdecks and categories is not None:
+        missing = [prefix for prefix in categories if prefix not in ids]
+        if missing:
+            paste = ", ".join(f"{prefix}: {random_id()}" for prefix in missing)
+            problem(
+                "subdecks",
+                "subdecks need a permanent deck id for each category: add `subdeck_ids: "
+                f"{{{paste}}}` (random ids, chosen once; keep them)",
+            )
+        for label in categories.values():
+            if "::" in label:
+                problem(
+                    "categories", f"category name {label!r} must not contain '::' with subdecks"
+                )
+    return subdecks, ids
 
 
 def _retired(value: Any, problem: Any) -> dict[str, str]:

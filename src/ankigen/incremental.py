@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,13 +26,15 @@ from .config import DeckConfig
 from .errors import Problem, display_path
 from .load import read_card
 from .notetype import basic_note_type
+from .progress import Progress
 from .render import RenderedCard, Renderer
-from .rendercache import open_render_cache
+from .rendercache import CacheKeys, open_render_cache
 from .validate import CardSource, validate_card
 
 # Rendering one card takes about half a millisecond; below this many cards to render,
 # starting worker processes costs more than it saves.
 PARALLEL_MIN_CARDS = 256
+CHUNK_CARDS = 200  # cards a worker renders before it hands the outcomes back
 IMAGE_MARK = b"!["  # every Markdown image, inline or by reference, starts so
 
 
@@ -69,12 +71,14 @@ def card_outcomes(
     use_cache: bool = True,
     workers: int | None = None,
     parallel_min: int = PARALLEL_MIN_CARDS,
+    progress: Progress | None = None,
 ) -> list[CardOutcome]:
     """The outcome of every card file in ``paths``, in that order.
 
     With ``use_cache``, outcomes come from the render cache where it has them, and the new
     ones are saved to it. ``workers`` (default: the usable CPU cores) processes render the
-    rest when there are at least ``parallel_min`` of them.
+    rest when there are at least ``parallel_min`` of them. ``progress`` hears how many of
+    the cards to render are done.
     """
     cache = (
         open_render_cache(cards_dir, config, basic_note_type(config.note_type_id, config.name))
@@ -84,60 +88,106 @@ def card_outcomes(
     if cache is not None:
         cache.paths.update((str(path), path) for path in paths)
     outcomes: list[CardOutcome | None] = [None] * len(paths)
-    todo: list[tuple[int, Path, bytes | None, str | None]] = []
-    keys: dict[int, bytes] = {}
+    todo: list[Task] = []
+    look_up = cache is not None and not cache.is_empty()  # a first build need not read twice
     for index, (path, shown) in enumerate(zip(paths, display_paths(paths), strict=True)):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            todo.append((index, path, None, None))  # read_card reports why
-            continue
-        if cache is not None and IMAGE_MARK not in data:
-            key = cache.keys.card_key(path, shown, data)
-            found = cache.get(key)
-            if isinstance(found, CardOutcome):
-                outcomes[index] = found
-                continue
-            keys[index] = key
-        todo.append((index, path, data, shown))
-    rendered = render_files(cards_dir, config, todo, workers, parallel_min)
-    for (index, *_), outcome in zip(todo, rendered, strict=True):
+        if cache is not None and look_up:
+            data = _read(path)
+            if data is not None and IMAGE_MARK not in data:
+                found = cache.get(cache.keys.card_key(path, shown, data))
+                if isinstance(found, CardOutcome):
+                    outcomes[index] = found
+                    continue
+        todo.append((index, path, shown))
+    keys = cache.keys if cache is not None else None
+    for (index, _, _), (key, outcome) in zip(
+        todo,
+        render_files(cards_dir, config, keys, todo, workers, parallel_min, progress),
+        strict=True,
+    ):
         outcomes[index] = outcome
-        if cache is not None and index in keys:
-            cache.put(keys[index], outcome)
+        if cache is not None and key is not None:
+            cache.put(key, outcome)
     if cache is not None:
         cache.save()
     return [outcome for outcome in outcomes if outcome is not None]
 
 
+Task = tuple[int, Path, str]  # a card file to render: its index, path and shown name
+
+
 def render_files(
     cards_dir: Path,
     config: DeckConfig,
-    todo: list[tuple[int, Path, bytes | None, str | None]],
+    keys: CacheKeys | None,
+    todo: list[Task],
     workers: int | None,
     parallel_min: int,
-) -> list[CardOutcome]:
-    """Outcomes for ``todo``, in its order: in worker processes when there are many."""
+    progress: Progress | None = None,
+) -> list[tuple[bytes | None, CardOutcome]]:
+    """Each file's cache key (``None``: not to be cached) and outcome, in the order of ``todo``.
+
+    With many files, worker processes render them, in small chunks so that none holds much.
+    ``progress`` hears of each chunk done.
+    """
     count = workers if workers is not None else usable_cpus()
     if count < 2 or len(todo) < max(parallel_min, 2):
-        return _render_chunk(cards_dir, config, todo)
-    count = min(count, len(todo))
-    size = -(-len(todo) // (count * 4))  # a few chunks per worker evens out their load
+        if progress is None:
+            return _render_chunk(cards_dir, config, keys, todo)
+        size, count = CHUNK_CARDS, 1
+    else:
+        count = min(count, len(todo))
+        size = min(CHUNK_CARDS, -(-len(todo) // (count * 4)))
     chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+    tasks = [(cards_dir, config, keys, chunk) for chunk in chunks]
+    results: list[tuple[bytes | None, CardOutcome]] = []
+
+    def collect(parts: Iterable[list[tuple[bytes | None, CardOutcome]]]) -> None:
+        for part in parts:
+            results.extend(part)
+            if progress is not None:
+                progress(len(results), len(todo))
+
+    if count < 2:
+        collect(map(_render_task, tasks))
+        return results
     try:
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
         with context.Pool(count) as pool:
-            parts = pool.starmap(_render_chunk, [(cards_dir, config, chunk) for chunk in chunks])
+            collect(pool.imap(_render_task, tasks))  # in order, as each chunk is done
     except OSError:  # no processes to be had (a sandbox): render here
-        return _render_chunk(cards_dir, config, todo)
-    return [outcome for part in parts for outcome in part]
+        results.clear()
+        collect(map(_render_task, tasks))
+    return results
+
+
+def _render_task(
+    task: tuple[Path, DeckConfig, CacheKeys | None, list[Task]],
+) -> list[tuple[bytes | None, CardOutcome]]:
+    return _render_chunk(*task)
 
 
 def _render_chunk(
-    cards_dir: Path, config: DeckConfig, chunk: list[tuple[int, Path, bytes | None, str | None]]
-) -> list[CardOutcome]:
+    cards_dir: Path, config: DeckConfig, keys: CacheKeys | None, chunk: list[Task]
+) -> list[tuple[bytes | None, CardOutcome]]:
     renderer = Renderer(cards_dir)  # one Markdown converter for the whole chunk
-    return [card_outcome(path, data, shown, config, renderer) for _, path, data, shown in chunk]
+    results: list[tuple[bytes | None, CardOutcome]] = []
+    for _, path, shown in chunk:
+        # Read here, not where the cache was asked: an outcome is stored under the key of the
+        # very bytes it was made from, even if the file changed in between.
+        data = _read(path)
+        key = None
+        if keys is not None and data is not None and IMAGE_MARK not in data:
+            key = keys.card_key(path, shown, data)
+        results.append((key, card_outcome(path, data, shown, config, renderer)))
+    return results
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # read_card reads again and reports why
 
 
 def usable_cpus() -> int:

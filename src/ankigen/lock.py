@@ -12,6 +12,11 @@ digest of everything else. Format 3 adds each card's title and the retired cards
 removed from the sources keeps its note id and goes on in every later package as a
 tombstone (Anki never deletes notes on import), with its own digest and time. Older
 formats are still read; the next build rewrites them.
+
+A deck with cloze cards has a second note type: its stamp and schema digest are on a line
+``"cloze_note_type"`` of their own, and each cloze card's entry lists its deletion numbers
+(``"clozes"``, one card each). A deck without cloze cards has neither, so its lock reads as
+it always did.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class CardStamp(Stamp):
 
     note_id: int
     title: str = ""
+    clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers; empty for a basic card
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class Lock:
     retired: dict[str, RetiredStamp] = field(default_factory=dict)
     version: str | None = None  # the deck version last built
     schema: str | None = None  # digest of the note type's schema when last built
+    cloze_note_type: Stamp | None = None  # the cloze note type's, once the deck has one
+    cloze_schema: str | None = None
     # where each card's entry is in the lock file, for messages; not part of the lock's value
     card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -79,6 +87,7 @@ class LockChanges:
     version: str | None = None
     restored: tuple[str, ...] = ()  # retired before, back in the sources now
     tombstones_changed: tuple[str, ...] = ()  # an older tombstone's text changed (its reason)
+    cloze_note_type_changed: bool = False
 
     @property
     def any(self) -> bool:
@@ -90,6 +99,7 @@ class LockChanges:
             or self.restored
             or self.tombstones_changed
             or self.note_type_changed
+            or self.cloze_note_type_changed
         )
 
     def describe(self) -> str:
@@ -108,6 +118,8 @@ class LockChanges:
                 parts.append(f"{shown}{more} {label}")
         if self.note_type_changed:
             parts.append("note type changed")
+        if self.cloze_note_type_changed:
+            parts.append("cloze note type changed")
         if self.version_changed:
             parts.append(f"version {self.previous_version or 'unknown'} → {self.version}")
         return "; ".join(parts) or "no changes"
@@ -136,6 +148,8 @@ def read_lock(path: Path) -> Lock:
         note_type = data.get("note_type")
         version = data.get("version")
         schema = note_type.get("schema") if note_type else None
+        cloze_type = data.get("cloze_note_type")
+        cloze_schema = cloze_type.get("schema") if cloze_type else None
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -144,6 +158,7 @@ def read_lock(path: Path) -> Lock:
                     int(entry["mod"]),
                     int(entry["note_id"]),
                     str(entry.get("title", "")),
+                    tuple(int(number) for number in entry.get("clozes", ())),
                 )
                 for card_id, entry in data["cards"].items()
             },
@@ -153,12 +168,17 @@ def read_lock(path: Path) -> Lock:
                     int(entry["mod"]),
                     int(entry["note_id"]),
                     str(entry["title"]),
-                    str(entry["retired_in"]),
+                    tuple(int(number) for number in entry.get("clozes", ())),
+                    retired_in=str(entry["retired_in"]),
                 )
                 for card_id, entry in data.get("retired", {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
+            cloze_note_type=(
+                Stamp(str(cloze_type["hash"]), int(cloze_type["mod"])) if cloze_type else None
+            ),
+            cloze_schema=None if cloze_schema is None else str(cloze_schema),
             card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -191,6 +211,9 @@ def update_lock(
     version: str | None = None,
     titles: dict[str, str] | None = None,
     tombstone_hash: Callable[[str, str, str], str] | None = None,
+    clozes: dict[str, tuple[int, ...]] | None = None,
+    cloze_note_type_hash: str | None = None,
+    cloze_schema: str | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
@@ -201,8 +224,13 @@ def update_lock(
     A card gone from the sources becomes a tombstone retired in ``version``;
     ``tombstone_hash(card_id, title, retired_in)`` digests its text. A retired card back in
     the sources is restored under its old note id, with a newer time than its tombstone.
+
+    ``clozes`` are the deletion numbers of the cloze cards, by id; a tombstone keeps those of
+    its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
+    the package has one (``None``: it has none).
     """
     titles = titles or {}
+    clozes = clozes or {}
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards: dict[str, CardStamp] = {}
     added, changed, restored = [], [], []
@@ -211,18 +239,21 @@ def update_lock(
     for card_id in sorted(card_hashes):
         digest, title = card_hashes[card_id], titles.get(card_id, "")
         old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        numbers = clozes.get(card_id, ())
         if old is None:
-            cards[card_id] = CardStamp(digest, now, next_note_id, title)
+            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers)
             next_note_id += NOTE_ID_STEP
             added.append(card_id)
         elif card_id in lock.retired:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title)
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
             restored.append(card_id)
-        elif old.hash != digest:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title)
+        elif old.hash != digest or old.clozes != numbers:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
             changed.append(card_id)
         else:
-            cards[card_id] = old if old.title == title else CardStamp(*_stamp(old), title)
+            cards[card_id] = (
+                old if old.title == title else CardStamp(*_stamp(old), title, old.clozes)
+            )
     removed = sorted(set(lock.cards) - set(card_hashes))
     retired: dict[str, RetiredStamp] = {}
     reworded = []
@@ -237,7 +268,8 @@ def update_lock(
                 max(now, old_tomb.mod + 1),
                 old_tomb.note_id,
                 old_tomb.title,
-                old_tomb.retired_in,
+                old_tomb.clozes,
+                retired_in=old_tomb.retired_in,
             )
             reworded.append(card_id)
     for card_id in removed:
@@ -248,24 +280,35 @@ def update_lock(
             max(now, old.mod + 1),
             old.note_id,
             old.title,
-            retired_in,
+            old.clozes,
+            retired_in=retired_in,
         )
-    old_type = lock.note_type
-    if old_type is not None and old_type.hash == note_type_hash:
-        note_type = old_type
-    else:
-        note_type = Stamp(note_type_hash, max(now, old_type.mod + 1) if old_type else now)
+    note_type = _type_stamp(lock.note_type, note_type_hash, now)
+    cloze_type = (
+        None
+        if cloze_note_type_hash is None
+        else _type_stamp(lock.cloze_note_type, cloze_note_type_hash, now)
+    )
     changes = LockChanges(
         tuple(added),
         tuple(changed),
         tuple(removed),
-        note_type is not old_type,
+        note_type is not lock.note_type,
         previous_version=lock.version,
         version=version,
         restored=tuple(restored),
         tombstones_changed=tuple(reworded),
+        cloze_note_type_changed=cloze_type is not lock.cloze_note_type,
     )
-    return Lock(note_type, cards, retired, version, schema), changes
+    cloze_schema = None if cloze_type is None else cloze_schema
+    return Lock(note_type, cards, retired, version, schema, cloze_type, cloze_schema), changes
+
+
+def _type_stamp(old: Stamp | None, digest: str, now: int) -> Stamp:
+    """A note type's stamp: the old one while its content is the same, else a newer time."""
+    if old is not None and old.hash == digest:
+        return old
+    return Stamp(digest, max(now, old.mod + 1) if old else now)
 
 
 def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
@@ -282,12 +325,17 @@ def format_lock(lock: Lock) -> str:
         "{",
         f'  "format": {LOCK_FORMAT}, "version": {json.dumps(lock.version)},',
         f'  "note_type": {json.dumps(type_entry)},',
-        '  "cards": {',
     ]
+    cloze_type = lock.cloze_note_type
+    if cloze_type is not None:  # only a deck with cloze cards has this line
+        cloze_entry = {"hash": cloze_type.hash, "schema": lock.cloze_schema, "mod": cloze_type.mod}
+        lines.append(f'  "cloze_note_type": {json.dumps(cloze_entry)},')
+    lines.append('  "cards": {')
     entries = [
         f"    {json.dumps(card_id)}: "
         + json.dumps(
-            {"hash": s.hash, "mod": s.mod, "note_id": s.note_id, "title": s.title},
+            {"hash": s.hash, "mod": s.mod, "note_id": s.note_id, "title": s.title}
+            | ({"clozes": list(s.clozes)} if s.clozes else {}),
             ensure_ascii=False,
         )
         for card_id, s in sorted(lock.cards.items())
@@ -302,7 +350,8 @@ def format_lock(lock: Lock) -> str:
                 "note_id": s.note_id,
                 "title": s.title,
                 "retired_in": s.retired_in,
-            },
+            }
+            | ({"clozes": list(s.clozes)} if s.clozes else {}),
             ensure_ascii=False,
         )
         for card_id, s in sorted(lock.retired.items())

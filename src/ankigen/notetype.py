@@ -1,4 +1,7 @@
-"""Stage 4a: the note type of our notes: fields, templates and CSS, with permanent ids.
+"""Stage 4a: the note types of our notes: fields, templates and CSS, with permanent ids.
+
+Two note types: question-and-answer (``basic``) for every deck, and ``cloze`` for decks with
+cloze cards (``type: cloze``), each under its own id from deck.yaml.
 
 Learners' collections match a note type by its id and then compare its *schema*: the fields
 and templates (by their ids) and the sort field. A change there makes Anki stop updating
@@ -11,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+
+BASIC, CLOZE = "basic", "cloze"  # a card's ``type:`` in its front matter, and its note type
 
 # Field and template ids were drawn at random once (as Anki does) and must never change.
 FIELDS: tuple[tuple[str, int], ...] = (
@@ -88,6 +93,7 @@ class NoteTypeSpec:
     sort_field_index: int
     templates: tuple[tuple[str, int, str, str], ...]  # (name, id, front, back)
     css: str
+    kind: str = BASIC  # or CLOZE: Anki makes one card per deletion number, not per template
 
     def content_hash(self) -> str:
         """A digest of everything a learner's Anki would import; it drives the type's ``mod``."""
@@ -123,3 +129,61 @@ def basic_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
         templates=((TEMPLATE_NAME, TEMPLATE_ID, FRONT, BACK),),
         css=CSS,
     )
+
+
+# The cloze note type. Its field and template ids were drawn at random once, like FIELDS.
+CLOZE_FIELDS: tuple[tuple[str, int], ...] = (
+    ("ID", 5801209890561104960),
+    ("Title", 8627547675865951999),
+    ("Text", 4312252712853703565),
+    ("Extra", 3792670879909702410),
+)
+# ID, as in the basic type: both types sort alike in the browser, and the first field, which
+# Anki checks for duplicates, is unique.
+CLOZE_SORT_FIELD = "ID"
+CLOZE_TEMPLATE_NAME = "Cloze"
+CLOZE_TEMPLATE_ID = 4539293392968637434
+
+CLOZE_FRONT = """\
+<div class="ankigen">
+<div class="meta"><span class="card-id">{{ID}}</span> <span class="title">{{Title}}</span></div>
+<div class="question cloze-text">{{cloze:Text}}</div>
+</div>"""
+
+# no {{FrontSide}}: on the back, {{cloze:Text}} shows the deletion revealed instead of hidden
+CLOZE_BACK = """\
+<div class="ankigen">
+<div class="meta"><span class="card-id">{{ID}}</span> <span class="title">{{Title}}</span></div>
+<div class="question cloze-text">{{cloze:Text}}</div>
+</div>
+{{#Extra}}
+<hr id="answer">
+<div class="ankigen answer">{{Extra}}</div>
+{{/Extra}}"""
+
+# Anki's own look for deletions (its stock Cloze note type), day and night
+CLOZE_CSS = (
+    CSS
+    + """\
+.cloze { font-weight: bold; color: blue; }
+.nightMode .cloze { color: lightblue; }
+"""
+)
+
+
+def cloze_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
+    """The cloze note type of a deck, under the deck's permanent ``cloze_note_type_id``."""
+    return NoteTypeSpec(
+        id=note_type_id,
+        name=f"{deck_name} cloze (ankigen)",
+        fields=CLOZE_FIELDS,
+        sort_field_index=[name for name, _ in CLOZE_FIELDS].index(CLOZE_SORT_FIELD),
+        templates=((CLOZE_TEMPLATE_NAME, CLOZE_TEMPLATE_ID, CLOZE_FRONT, CLOZE_BACK),),
+        css=CLOZE_CSS,
+        kind=CLOZE,
+    )
+
+
+def field_names(kind: str) -> tuple[str, ...]:
+    """The field names of the note type of cards of ``type: kind``."""
+    return tuple(name for name, _ in (CLOZE_FIELDS if kind == CLOZE else FIELDS))

@@ -17,12 +17,13 @@ import sqlite3
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import genanki
 
 from .assemble import DeckPackage, NoteRecord
 from .atomic import atomic_write_bytes
-from .notetype import NoteTypeSpec
+from .notetype import BASIC, CLOZE, NoteTypeSpec
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COLLECTION_ENTRY = "collection.anki2"  # the legacy schema 11 that genanki writes; Anki imports it
@@ -61,14 +62,14 @@ class _StampedNote(genanki.Note):
                 "",
             ),
         )
-        for card in self.cards:
+        for ordinal in record.card_ords:  # the assemble stage decided the cards, not genanki
             cursor.execute(
                 "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);",
                 (
-                    record.note_id + card.ord,
+                    record.note_id + ordinal,
                     record.note_id,
                     deck_id,
-                    card.ord,
+                    ordinal,
                     record.mod,
                     -1,
                     0,
@@ -87,32 +88,52 @@ class _StampedNote(genanki.Note):
             )
 
 
-def genanki_model(spec: NoteTypeSpec) -> genanki.Model:
+class _StampedModel(genanki.Model):
+    """A genanki model whose ``mod`` is its own time from the lock, not the package's."""
+
+    def __init__(self, spec: NoteTypeSpec, mod: int) -> None:
+        super().__init__(
+            model_id=spec.id,
+            name=spec.name,
+            fields=[{"name": name, "id": field_id} for name, field_id in spec.fields],
+            templates=[
+                {"name": name, "id": template_id, "qfmt": front, "afmt": back}
+                for name, template_id, front, back in spec.templates
+            ],
+            css=spec.css,
+            model_type=genanki.Model.CLOZE if spec.kind == CLOZE else genanki.Model.FRONT_BACK,
+            sort_field_index=spec.sort_field_index,
+        )
+        self.mod = mod
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
+        """genanki's JSON of the model, with the model's own ``mod``."""
+        return {**super().to_json(timestamp, deck_id), "mod": self.mod}
+
+
+def genanki_model(spec: NoteTypeSpec, mod: int = 0) -> genanki.Model:
     """Our note type as a genanki model, field and template ids included."""
-    return genanki.Model(
-        model_id=spec.id,
-        name=spec.name,
-        fields=[{"name": name, "id": field_id} for name, field_id in spec.fields],
-        templates=[
-            {"name": name, "id": template_id, "qfmt": front, "afmt": back}
-            for name, template_id, front, back in spec.templates
-        ],
-        css=spec.css,
-        sort_field_index=spec.sort_field_index,
-    )
+    return _StampedModel(spec, mod)
 
 
 def write_collection(deck: DeckPackage, db_path: Path) -> None:
     """Write the deck's collection database (Anki's legacy schema) to ``db_path``."""
-    model = genanki_model(deck.note_type)
+    models = {BASIC: genanki_model(deck.note_type, deck.note_type_mod)}
+    if deck.cloze_note_type is not None:
+        models[CLOZE] = genanki_model(deck.cloze_note_type, deck.cloze_note_type_mod)
     gdeck = genanki.Deck(deck.deck_id, deck.deck_name, description=deck.description)
-    gdeck.add_model(model)
+    for model in models.values():
+        gdeck.add_model(model)
+    decks = {None: gdeck} | {
+        deck_id: genanki.Deck(deck_id, name) for deck_id, name in deck.subdecks
+    }
     for record in deck.notes:
-        gdeck.add_note(_StampedNote(record, model))
+        decks[record.deck_id].add_note(_StampedNote(record, models[record.kind]))
     conn = sqlite3.connect(db_path)
     try:
-        # genanki takes the note type's mod from the timestamp; nothing else reads the clock
-        genanki.Package(gdeck).write_to_db(conn.cursor(), deck.note_type_mod, itertools.count(1))
+        # each model carries its own mod (_StampedModel); nothing else reads the clock
+        package = genanki.Package(list(decks.values()))
+        package.write_to_db(conn.cursor(), deck.note_type_mod, itertools.count(1))
         conn.commit()
     finally:
         conn.close()

@@ -3,6 +3,8 @@
 The page uses the note type's own templates and CSS and MathJax 3 configured as Anki
 configures it, so what typesets here typesets in Anki. It adds a search box, a tag filter,
 a night-mode switch (Anki's ``.nightMode``) and a phone-width view (Anki's ``.mobile``).
+A cloze card shows once per deletion number, as Anki makes one card of each: the front with
+that deletion hidden (``[...]``), the back with it revealed, in Anki's own markup (``cloze``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from urllib.parse import quote
 from .assemble import note_fields, note_tags
 from .atomic import atomic_write_bytes
 from .build import render_cards
+from .cloze import reveal
 from .config import DeckConfig
-from .notetype import NoteTypeSpec, basic_note_type
+from .notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
+from .progress import Progress
 from .render import RenderedCard
 
 # Pinned, so every author sees the same typesetting; --mathjax points at a local copy.
@@ -41,7 +45,10 @@ MATHJAX_CONFIG = {
 }
 
 FIELD_REF = re.compile(r"\{\{([^{}#/^]+?)\}\}")
+SECTION = re.compile(r"\{\{([#^])([^{}]+?)\}\}(.*?)\{\{/\2\}\}", re.S)
 TAG_RE = re.compile(r"<[^>]+>")
+CLOZE_MARK = re.compile(r"\{\{c\d+::|\}\}")
+CLOZE_FILTER = "cloze:"
 
 PAGE_CSS = """\
 body.preview-page { margin: 0; font-family: system-ui, sans-serif; background: #eceff1; }
@@ -110,26 +117,57 @@ class CardFaces:
     front: str
     back: str
     search_text: str
+    ordinal: int = 0  # which card of the note: its template, or its deletion number less one
+    cloze: bool = False
+
+    @property
+    def label(self) -> str:
+        """``DL0001``, or ``DL0005 c2`` for the card of deletion c2 of a cloze note."""
+        return f"{self.id} c{self.ordinal + 1}" if self.cloze else self.id
 
 
-def fill_template(template: str, fields: dict[str, str]) -> str:
-    """Substitute ``{{Field}}`` references as Anki does for plain field references."""
-    return FIELD_REF.sub(lambda m: fields.get(m.group(1).strip(), ""), template)
+def fill_template(
+    template: str, fields: dict[str, str], *, number: int = 1, question: bool = True
+) -> str:
+    """Fill a card template as Anki does: ``{{Field}}``, ``{{#Field}}…{{/Field}}`` (shown when
+    the field is not empty), ``{{^Field}}…{{/Field}}``, and ``{{cloze:Field}}`` for the card of
+    deletion ``number``, on its front (``question``) or back."""
+
+    def section(match: re.Match[str]) -> str:
+        filled = bool(fields.get(match.group(2).strip(), "").strip())
+        shown = filled if match.group(1) == "#" else not filled
+        return (
+            fill_template(match.group(3), fields, number=number, question=question) if shown else ""
+        )
+
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name.startswith(CLOZE_FILTER):
+            return reveal(fields.get(name[len(CLOZE_FILTER) :], ""), number, question=question)
+        return fields.get(name, "")
+
+    return FIELD_REF.sub(field, SECTION.sub(section, template))
 
 
 def card_faces(card: RenderedCard, note_type: NoteTypeSpec) -> list[CardFaces]:
-    """The faces of every template of ``note_type`` for ``card``."""
+    """The faces of each card of ``card``'s note: one per template of ``note_type``, or for a
+    cloze note one per deletion number."""
     fields = dict(zip(note_type.field_names, note_fields(card), strict=True))
-    text = html.unescape(TAG_RE.sub(" ", " ".join(fields.values())))
+    text = html.unescape(TAG_RE.sub(" ", CLOZE_MARK.sub(" ", " ".join(fields.values()))))
+    search = " ".join(text.lower().split())
+    cloze = note_type.kind == CLOZE
     faces = []
-    for _, _, front_template, back_template in note_type.templates:
-        front = fill_template(front_template, fields)
-        back = fill_template(back_template, {**fields, "FrontSide": front})
-        faces.append(
-            CardFaces(
-                card.id, card.title, note_tags(card), front, back, " ".join(text.lower().split())
+    for ordinal, (_, _, front_template, back_template) in enumerate(note_type.templates):
+        for number in card.clozes if cloze else (ordinal + 1,):
+            front = fill_template(front_template, fields, number=number)
+            back = fill_template(
+                back_template, {**fields, "FrontSide": front}, number=number, question=False
             )
-        )
+            faces.append(
+                CardFaces(
+                    card.id, card.title, note_tags(card), front, back, search, number - 1, cloze
+                )
+            )
     return faces
 
 
@@ -149,27 +187,37 @@ def mathjax_url(mathjax: str | None, page: Path) -> str:
     return quote(Path(relative).as_posix())
 
 
-def _face(label: str, content: str) -> str:
-    card = f'<div class="card card1">{content}</div>'
+def _face(label: str, content: str, ordinal: int) -> str:
+    card = f'<div class="card card{ordinal + 1}">{content}</div>'  # Anki's class per card
     return f'<div class="face"><div class="label">{label}</div>{card}</div>'
 
 
 def preview_html(
-    config: DeckConfig, note_type: NoteTypeSpec, cards: list[RenderedCard], script_url: str
+    config: DeckConfig,
+    note_type: NoteTypeSpec,
+    cards: list[RenderedCard],
+    script_url: str,
+    cloze_type: NoteTypeSpec | None = None,
 ) -> str:
-    """The whole preview page as text."""
+    """The whole preview page as text; ``cloze_type`` shows the cloze cards."""
+    types = {BASIC: note_type, CLOZE: cloze_type or note_type}
     faces = [
-        face for card in sorted(cards, key=lambda c: c.id) for face in card_faces(card, note_type)
+        face
+        for card in sorted(cards, key=lambda c: c.id)
+        for face in card_faces(card, types[card.kind])
     ]
     tags = sorted({tag for face in faces for tag in face.tags}, key=str.lower)
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in tags)
     entries = "\n".join(
         f'<article class="entry" data-id="{face.id}" data-tags="{html.escape(" ".join(face.tags))}"'
         f' data-search="{html.escape(face.search_text)}">'
-        f"<h2>{face.id} · {face.title} · {html.escape(', '.join(face.tags))}</h2>"
-        f'<div class="faces">{_face("Front", face.front)}{_face("Back", face.back)}</div></article>'
+        f"<h2>{face.label} · {face.title} · {html.escape(', '.join(face.tags))}</h2>"
+        f'<div class="faces">{_face("Front", face.front, face.ordinal)}'
+        f"{_face('Back', face.back, face.ordinal)}</div></article>"
         for face in faces
     )
+    used = {types[card.kind].css: None for card in sorted(cards, key=lambda c: c.kind)}
+    css = "\n".join(used) or note_type.css
     title = html.escape(f"{config.name} {config.version}")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -178,7 +226,7 @@ def preview_html(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — preview</title>
 <style>
-{note_type.css}
+{css}
 </style>
 <style>
 {PAGE_CSS}</style>
@@ -204,12 +252,23 @@ def preview_html(
 """
 
 
-def write_preview(cards_dir: Path, out_dir: Path, mathjax: str | None = None) -> Path:
-    """Render every card of ``cards_dir`` into ``out_dir/<deck>-<version>-preview.html``."""
-    config, cards = render_cards(cards_dir)
+def write_preview(
+    cards_dir: Path,
+    out_dir: Path,
+    mathjax: str | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Path:
+    """Render every card of ``cards_dir`` into ``out_dir/<deck>-<version>-preview.html``.
+
+    ``progress`` hears how the rendering goes.
+    """
+    config, cards = render_cards(cards_dir, progress=progress)
     note_type = basic_note_type(config.note_type_id, config.name)
+    # the id matters only to Anki; `check` asks for it before a deck with cloze cards builds
+    cloze_type = cloze_note_type(config.cloze_note_type_id or 0, config.name)
     page = out_dir / f"{config.slug}-{config.version}-preview.html"
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = preview_html(config, note_type, cards, mathjax_url(mathjax, page))
+    text = preview_html(config, note_type, cards, mathjax_url(mathjax, page), cloze_type)
     atomic_write_bytes(page, text.encode("utf-8"))
     return page

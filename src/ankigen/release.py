@@ -34,7 +34,8 @@ from .changelog import (
 from .config import DECK_FILE, load_config
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, read_lock
-from .notetype import FIELDS
+from .notetype import field_names
+from .progress import Progress
 from .render import RenderedCard
 from .versioning import bump, write_version
 
@@ -67,7 +68,7 @@ def released_cards(cards: list[RenderedCard]) -> dict[str, ReleasedCard]:
     return {
         card.id: released_card(
             html.unescape(card.title),
-            dict(zip((name for name, _ in FIELDS), note_fields(card), strict=True)),
+            dict(zip(field_names(card.kind), note_fields(card), strict=True)),
             note_tags(card),
         )
         for card in cards
@@ -99,8 +100,12 @@ def release(
     now: int,
     changelog: Path | None = None,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> ReleaseResult:
-    """Release the deck in ``cards_dir`` as the next ``part`` (major, minor, patch) version."""
+    """Release the deck in ``cards_dir`` as the next ``part`` (major, minor, patch) version.
+
+    ``progress`` hears how the rendering goes.
+    """
     config = load_config(cards_dir)
     lock = read_lock(cards_dir / LOCK_FILE)
     manifest_path = cards_dir / RELEASE_FILE
@@ -124,7 +129,7 @@ def release(
     changelog = changelog or cards_dir.parent / CHANGELOG_FILE
     try:
         atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
-        config, cards = render_cards(cards_dir)
+        config, cards = render_cards(cards_dir, progress=progress)
         current = released_cards(cards)
         changes = compare(manifest, current, new_version, config.retired)
         date = time.strftime("%Y-%m-%d", time.gmtime(now))
@@ -136,7 +141,7 @@ def release(
             new_version, date, description_html(changes), current, retired
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
-        result = build(cards_dir, out_dir, now=now, force=force)
+        result = build(cards_dir, out_dir, now=now, force=force, progress=progress)
     except BaseException:
         atomic_write_bytes(deck_yaml, old_deck_text)
         if old_manifest_text is None:

@@ -21,10 +21,12 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .cloze import MAX_CLOZE, OPEN, ClozeField, protect
 from .config import DeckConfig
 from .errors import Problem
 from .mathtex import Formula, scan
 from .media import MediaFile, resolve_image
+from .notetype import BASIC, CLOZE
 from .sanitize import clean, removed_parts
 from .validate import CardSource, Section
 
@@ -48,6 +50,8 @@ class RenderedCard:
     warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
     # what ``check.card_problems`` found, when the build worked it out (and cached it) already
     checks: tuple[Problem, ...] | None = None
+    kind: str = BASIC  # the note type: for a cloze card, the fields are Text and Extra
+    clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class RenderedSection:
     formulas: tuple[Formula, ...]
     media: tuple[MediaFile, ...]
     problems: tuple[Problem, ...]
+    clozes: tuple[int, ...] = ()  # the deletion numbers, when read as a cloze field
 
 
 class Renderer:
@@ -81,9 +86,12 @@ class Renderer:
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
         """Render both sections of ``card``; problems (errors and warnings) found on the way."""
-        question = self.section(card.question, card.shown, card.path)
-        answer = self.section(card.answer, card.shown, card.path)
+        cloze = card.kind == CLOZE
+        question = self.section(card.question, card.shown, card.path, cloze=cloze)
+        answer = self.section(card.answer, card.shown, card.path)  # Extra: Anki shows it as is
         problems = [*question.problems, *answer.problems]
+        if cloze:
+            problems.extend(_cloze_card_problems(card, question, answer))
         media = {m.name: m for m in (*question.media, *answer.media)}
         rendered = RenderedCard(
             id=card.id,
@@ -96,6 +104,8 @@ class Renderer:
             shown=card.shown,
             media=tuple(media[name] for name in sorted(media)),
             warnings=tuple(p for p in problems if not p.is_error),
+            kind=card.kind,
+            clozes=question.clozes,
         )
         return rendered, problems
 
@@ -106,8 +116,14 @@ class Renderer:
         result = self.section(section, shown, card_path)
         return result.html, list(result.formulas), list(result.problems)
 
-    def section(self, section: Section, shown: str, card_path: Path | None) -> RenderedSection:
-        """Render one section of the card file ``card_path`` (shown to users as ``shown``)."""
+    def section(
+        self, section: Section, shown: str, card_path: Path | None, *, cloze: bool = False
+    ) -> RenderedSection:
+        """Render one section of the card file ``card_path`` (shown to users as ``shown``).
+
+        With ``cloze``, the section is read for deletions as Anki reads them, and formulas
+        inside deletions are rewritten so that they do not end a deletion early (``cloze``).
+        """
         text = section.text.replace(PLACEHOLDER_OPEN, "").replace(PLACEHOLDER_CLOSE, "")
         scanned = scan(text, shown, section.line)
         problems: list[Problem] = list(scanned.problems)
@@ -136,18 +152,99 @@ class Renderer:
             for offset, message in removed_parts(fragment, media):
                 problems.append(Problem.warning(shown, line + offset - 1, message))
         html_out = self._md.renderer.render(tokens, self._md.options, env)
-        by_index = {
-            index: piece.to_html()
-            for index, piece in enumerate(scanned.pieces)
-            if not isinstance(piece, str)
-        }
-        html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
+        numbers: tuple[int, ...] = ()
+        if cloze:
+            split = PLACEHOLDER.split(html_out)  # text, formula index, text, …
+            field = protect([scanned.pieces[int(x)] if k % 2 else x for k, x in enumerate(split)])
+            html_out, numbers = field.html, field.numbers
+            problems.extend(_deletion_problems(field, section, shown))
+        else:
+            by_index = {
+                index: piece.to_html()
+                for index, piece in enumerate(scanned.pieces)
+                if not isinstance(piece, str)
+            }
+            html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
         return RenderedSection(
             html=clean(html_out, media).strip(),
             formulas=tuple(scanned.formulas),
             media=tuple(media[name] for name in sorted(media)),
             problems=tuple(problems),
+            clozes=numbers,
         )
+
+
+def _deletion_line(section: Section, number: int) -> int:
+    """The line of the first ``{{c<number>::`` in ``section``, or where the section starts."""
+    found = section.text.find(f"{{{{c{number}::")
+    return section.line + section.text.count("\n", 0, found) if found >= 0 else section.line
+
+
+def _deletion_problems(field: ClozeField, section: Section, shown: str) -> list[Problem]:
+    """What is wrong with the deletions of one cloze field."""
+    problems = []
+    for number in sorted(set(field.unclosed)):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"`{{{{c{number}::` is never closed by `}}}}`",
+            )
+        )
+    for number in sorted(set(field.unclosed_in_formula)):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"`{{{{c{number}::` opens inside a formula but does not close in it: a deletion "
+                "is either inside one formula or around whole formulas",
+            )
+        )
+    for number in field.numbers:
+        if number == 0 or number > MAX_CLOZE:
+            problems.append(
+                Problem(
+                    shown,
+                    _deletion_line(section, number),
+                    f"deletion c{number}: deletions are numbered c1 to c{MAX_CLOZE}",
+                )
+            )
+    for number in sorted({d.number for d in field.deletions if d.empty}):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"deletion c{number} is empty: its card would ask for nothing",
+            )
+        )
+    return problems
+
+
+def _cloze_card_problems(
+    card: CardSource, text: RenderedSection, extra: RenderedSection
+) -> list[Problem]:
+    """A cloze card needs a deletion in its Text; one in its Extra makes no card."""
+    problems = []
+    if not text.clozes:
+        problems.append(
+            Problem(
+                card.shown,
+                card.question.line,
+                "a cloze card needs at least one deletion, like `{{c1::hidden text}}`, "
+                "in `## Text`",
+            )
+        )
+    in_extra = OPEN.search(extra.html)
+    if in_extra:
+        problems.append(
+            Problem.warning(
+                card.shown,
+                _deletion_line(card.answer, int(in_extra.group(1))),
+                "a deletion in `## Extra` makes no card and shows as typed: "
+                "deletions belong in `## Text`",
+            )
+        )
+    return problems
 
 
 def _source_lines(pieces: tuple[str | Formula, ...], first_line: int, newlines: int) -> list[int]:

@@ -242,6 +242,14 @@ class RenderCache:
     _kept: dict[int, dict[bytes, Any]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
 
+    def is_empty(self) -> bool:
+        """Whether there are no shards to look in at all."""
+        try:
+            with os.scandir(self.folder) as entries:
+                return not any(entry.name.endswith(".shard") for entry in entries)
+        except OSError:
+            return True
+
     def shard_path(self, shard: int) -> Path:
         """Where shard number ``shard`` (0-255) lives."""
         return self.folder / f"{shard:02x}.shard"

@@ -10,11 +10,16 @@ from typing import Any
 from .config import DeckConfig
 from .errors import Problem
 from .load import RawCard
+from .notetype import BASIC, CLOZE
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
 TAG = re.compile(r"^[^\s\"]+$")
-KNOWN_KEYS = ("id", "title", "tags")
+KNOWN_KEYS = ("id", "title", "tags", "type")
 SECTIONS = ("Question", "Answer")
+# a cloze card: the text with its deletions, and optionally more to show on the back
+CLOZE_SECTIONS = ("Text",)
+CLOZE_OPTIONAL = ("Extra",)
+TYPES = (BASIC, CLOZE)
 HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -40,6 +45,9 @@ class CardSource:
     answer: Section
     id_line: int
     path: Path | None = None  # the card file, which image paths are relative to
+    # ``basic``: question and answer; ``cloze``: ``question`` is the Text with its deletions
+    # and ``answer`` the Extra (empty when the card has none)
+    kind: str = BASIC
 
 
 def validate_cards(
@@ -91,8 +99,18 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             category = match.group(1)
     title = _text(front.values, "title", problem)
     tags = _tags(front.values.get("tags"), problem)
+    kind = front.values.get("type", BASIC)
+    if kind not in TYPES:
+        problem("type", f"`type` must be {' or '.join(TYPES)}, not {kind!r}")
+        return None, problems
 
-    sections = _sections(raw, problems)
+    if kind == CLOZE:
+        sections = _sections(raw, problems, CLOZE_SECTIONS, CLOZE_OPTIONAL)
+        if sections is not None:
+            extra = sections.get("Extra") or Section("", sections["Text"].line)
+            sections = {"Question": sections["Text"], "Answer": extra}
+    else:
+        sections = _sections(raw, problems)
     if card_id is None or title is None or tags is None or sections is None:
         return None, problems
     return (
@@ -106,6 +124,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             answer=sections["Answer"],
             id_line=front.key_lines["id"],
             path=raw.path,
+            kind=kind,
         ),
         problems,
     )
@@ -140,8 +159,15 @@ def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
     return tuple(tags)
 
 
-def _sections(raw: RawCard, problems: list[Problem]) -> dict[str, Section] | None:
-    """Split the body at its ``## `` headings; exactly Question then Answer, both non-empty."""
+def _sections(
+    raw: RawCard,
+    problems: list[Problem],
+    required: tuple[str, ...] = SECTIONS,
+    optional: tuple[str, ...] = (),
+) -> dict[str, Section] | None:
+    """Split the body at its ``## `` headings: the ``required`` sections, then any ``optional``
+    ones, in that order; a required section must not be empty (Question then Answer)."""
+    known = required + optional
     lines = raw.body.split("\n")
     found: list[tuple[str, int, int]] = []  # (name, heading index, file line)
     fence: str | None = None
@@ -158,14 +184,14 @@ def _sections(raw: RawCard, problems: list[Problem]) -> dict[str, Section] | Non
         file_line = raw.body_line + index
         if heading:
             name = heading.group(1).strip()
-            canonical = next((s for s in SECTIONS if s.lower() == name.lower()), None)
+            canonical = next((s for s in known if s.lower() == name.lower()), None)
             if canonical is None:
                 problems.append(
                     Problem(
                         raw.shown,
                         file_line,
-                        f"unknown section `## {name}` (a card has "
-                        "`## Question` and `## Answer`; use ### for headings inside them)",
+                        f"unknown section `## {name}` ({_section_rule(required, optional)}; "
+                        "use ### for headings inside them)",
                     )
                 )
                 return None
@@ -173,23 +199,28 @@ def _sections(raw: RawCard, problems: list[Problem]) -> dict[str, Section] | Non
         elif not found and line.strip() and before_first is None:
             before_first = file_line
     if before_first is not None:
-        problems.append(Problem(raw.shown, before_first, "text before `## Question`"))
+        problems.append(Problem(raw.shown, before_first, f"text before `## {required[0]}`"))
         return None
     names = [name for name, _, _ in found]
-    if names != list(SECTIONS):
+    in_order = [name for name in known if name in names]
+    if names != in_order or not set(required) <= set(names):
         if len(set(names)) < len(names):
             dup = next(n for n in names if names.count(n) > 1)
             line = [fl for n, _, fl in found if n == dup][1]
             problems.append(Problem(raw.shown, line, f"`## {dup}` appears twice"))
         else:
-            for name in SECTIONS:
+            for name in required:
                 if name not in names:
                     problems.append(
                         Problem(raw.shown, raw.body_line, f"missing `## {name}` section")
                     )
-            if set(names) == set(SECTIONS):
+            if set(required) <= set(names):
                 problems.append(
-                    Problem(raw.shown, found[0][2], "`## Question` must come before `## Answer`")
+                    Problem(
+                        raw.shown,
+                        found[0][2],
+                        f"`## {in_order[0]}` must come before `## {in_order[1]}`",
+                    )
                 )
         return None
     sections: dict[str, Section] = {}
@@ -200,11 +231,20 @@ def _sections(raw: RawCard, problems: list[Problem]) -> dict[str, Section] | Non
         while start < len(body) and not body[start].strip():
             start += 1
         text = "\n".join(body[start:]).strip()
-        if not text:
+        if not text and name in required:
             problems.append(Problem(raw.shown, file_line, f"`## {name}` is empty"))
             continue
         sections[name] = Section(text, file_line + 1 + start)
-    return sections if len(sections) == len(SECTIONS) else None
+    return sections if set(required) <= set(sections) else None
+
+
+def _section_rule(required: tuple[str, ...], optional: tuple[str, ...]) -> str:
+    """``a card has `## Question` and `## Answer```, for messages about sections."""
+    if not optional:
+        return "a card has " + " and ".join(f"`## {name}`" for name in required)
+    have = " and ".join(f"`## {name}`" for name in required)
+    maybe = " and ".join(f"`## {name}`" for name in optional)
+    return f"a cloze card has {have} and optionally {maybe}"
 
 
 def _duplicates(cards: list[CardSource]) -> list[Problem]:
