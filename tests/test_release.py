@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
+import sqlite3
+import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -127,6 +131,49 @@ def test_a_built_version_never_changes_unless_forced(workdir, runner):
     result = runner.invoke(main, ["build", "--force"])
     assert result.exit_code == 0, result.output
     assert package.read_bytes() != before
+
+
+def test_the_same_content_in_other_bytes_is_the_same_version(workdir, runner):
+    """A package an older ankigen wrote (other compression, other row order) is no conflict."""
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    package = workdir / "output" / PACKAGE.format("1.0.0")
+    built = package.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(built)) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    with tempfile.TemporaryDirectory() as work:  # the same rows, inserted in another order
+        db_path = Path(work) / "collection.anki2"
+        db_path.write_bytes(entries["collection.anki2"])
+        with sqlite3.connect(db_path) as db:
+            rows = db.execute("select * from notes order by id desc").fetchall()
+            db.execute("delete from notes")
+            db.executemany(f"insert into notes values ({','.join('?' * 11)})", rows)
+        db.close()
+        entries["collection.anki2"] = db_path.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in reversed(sorted(entries)):
+            archive.writestr(name, entries[name])
+    package.write_bytes(buffer.getvalue())
+    assert package.read_bytes() != built
+
+    result = runner.invoke(main, ["build", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert package.read_bytes() == built
+
+    db_path = workdir / "changed.anki2"  # a changed row is another version, though
+    db_path.write_bytes(entries["collection.anki2"])
+    with sqlite3.connect(db_path) as db:
+        db.execute("update notes set tags = ' changed ' where id = (select min(id) from notes)")
+    db.close()
+    entries["collection.anki2"] = db_path.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries):
+            archive.writestr(name, entries[name])
+    package.write_bytes(buffer.getvalue())
+    result = runner.invoke(main, ["build", "--no-cache"])
+    assert result.exit_code == 1
+    assert "version 1.0.0 was already built with other content" in result.stderr
 
 
 def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):

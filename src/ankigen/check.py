@@ -62,7 +62,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         old_text = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
     except AnkigenError as exc:
         raise AnkigenError(problems + exc.problems) from None
-    hashes = {card.id: content_hash(card) for card in deck.cards}
+    hashes = {card.id: card.digest or content_hash(card) for card in deck.cards}
     schema = note_type.schema_hash()
     clozes = {card.id: card.clozes for card in deck.cards if card.kind == CLOZE}
     cloze_type = None

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .assemble import content_hash
 from .check import card_problems
 from .config import DeckConfig
 from .errors import Problem, display_path
@@ -58,8 +59,10 @@ def card_outcome(
     if source is None:
         return CardOutcome(None, None, tuple(problems))
     rendered, render_problems = renderer.render_card(source)
-    # the check stage's findings on this card alone depend on nothing else either
-    rendered = replace(rendered, checks=tuple(card_problems(rendered)))
+    # the check stage's findings on this card alone, and its digest, depend on nothing else
+    rendered = replace(
+        rendered, checks=tuple(card_problems(rendered)), digest=content_hash(rendered)
+    )
     return CardOutcome(source, rendered, (*problems, *render_problems))
 
 

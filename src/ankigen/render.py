@@ -50,6 +50,7 @@ class RenderedCard:
     warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
     # what ``check.card_problems`` found, when the build worked it out (and cached it) already
     checks: tuple[Problem, ...] | None = None
+    digest: str | None = None  # ``assemble.content_hash``, when the build worked it out already
     kind: str = BASIC  # the note type: for a cloze card, the fields are Text and Extra
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
 
