@@ -204,31 +204,24 @@ def build(
         warnings=checked.warnings,
     )
     if snapshot is not None:
-        _remember(snapshot, result, deck, written_lock, now=now, strict=strict)
+        _remember(snapshot, result, checked.lock_warnings, written_lock)
     return result
 
 
 def _remember(
     snapshot: InputSnapshot,
     result: BuildResult,
-    deck: RenderedDeck,
+    lock_warnings: tuple[Problem, ...],
     written_lock: bytes | None,
-    *,
-    now: int,
-    strict: bool,
 ) -> None:
-    """Record this build's inputs and report, for a next build with the same inputs."""
+    """Record this build's inputs and report, for a next build with the same inputs.
+
+    When this build wrote the lock, the warnings that compared the cards with the old lock
+    do not apply to the files as they are now, so a next build would not report them.
+    """
     warnings = result.warnings
     if written_lock is not None:
-        # The lock moved on, and some warnings compare the cards with it: report what a
-        # build from the files as they are now reports.
-        try:
-            after = check_deck(snapshot.cards_dir, deck, now=now, strict=strict)
-        except AnkigenError:
-            return
-        if after.lock_stale:
-            return
-        warnings = after.warnings
+        warnings = tuple(w for w in warnings if w not in lock_warnings)
     record_build(
         snapshot,
         result.config,

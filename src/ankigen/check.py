@@ -40,6 +40,8 @@ class CheckedDeck:
     lock_text: str
     lock_stale: bool  # whether the lock file's text differs from ``lock_text``
     warnings: tuple[Problem, ...]
+    # the warnings that compare the sources with the lock: once ``lock`` is written, they go
+    lock_warnings: tuple[Problem, ...] = ()
     cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
 
 
@@ -98,17 +100,18 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         cloze_schema=cloze_type.schema_hash() if cloze_type else None,
     )
     lock_shown = display_path(lock_path)
-    problems.extend(
-        update_problems(
+    against_lock = [
+        *update_problems(
             config,
             lock,
             changes,
             schema,
             lock_shown,
             cloze_schema=cloze_type.schema_hash() if cloze_type else None,
-        )
-    )
-    problems.extend(note_kind_problems(lock, deck.cards, lock_shown))
+        ),
+        *note_kind_problems(lock, deck.cards, lock_shown),
+    ]
+    problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
     if strict and problems:
@@ -125,6 +128,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         lock_stale=old_text != lock_text,
         warnings=tuple(sorted(problems)),
         cloze_note_type=cloze_type,
+        lock_warnings=tuple(sorted(against_lock)),
     )
 
 

@@ -1,6 +1,7 @@
 """Stage 3b: turn a card's Markdown sections into the HTML of its note fields.
 
-Markdown is CommonMark (markdown-it-py), so cards render as GitHub shows them: list items
+Markdown is CommonMark with GitHub's tables, rendered by cmark-gfm (GitHub's own C
+implementation, through ``cmarkgfm``), so cards render as GitHub shows them: list items
 continue at the item's text indent, not at Python-Markdown's fixed four spaces. Formulas are
 cut out by ``mathtex`` first and stand in the Markdown as placeholders from Unicode's
 private-use area, which Markdown passes through as plain text; after converting, each
@@ -9,6 +10,9 @@ placeholder is replaced by its formula's HTML. Markdown never sees TeX.
 On the way, images (``![alt](images/x.png)``) are bundled under content-hash names
 (``media``), raw HTML the author wrote is checked for what the sanitizer will remove, and
 the finished HTML passes the allow-list sanitizer (``sanitize``): what reaches Anki is safe.
+Finding images and raw HTML, each with its line in the card file, needs the document's
+structure, which cmarkgfm does not expose: markdown-it-py (also CommonMark) reads it for the
+few sections that have any (``![`` or ``<`` in the text).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+import cmarkgfm
+from cmarkgfm.cmark import Options
 
 from .cloze import MAX_CLOZE, OPEN, ClozeField, protect
 from .config import DeckConfig
@@ -30,6 +36,17 @@ from .notetype import BASIC, CLOZE
 from .sanitize import clean, removed_parts
 from .validate import CardSource, Section
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+CMARK_OPTIONS = (
+    Options.CMARK_OPT_UNSAFE  # raw HTML stays, for the sanitizer to judge
+    | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES  # style="text-align", which it keeps
+)
+IMAGE_OPEN = "!["  # every Markdown image, inline or by reference, starts so
+# the src of an <img>, whether Markdown made it or the author wrote it as raw HTML
+IMG_SRC = re.compile(r"""(<img\b[^>]*?\ssrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
 
@@ -82,8 +99,16 @@ class Renderer:
     """
 
     def __init__(self, cards_dir: Path | None = None) -> None:
-        self._md = MarkdownIt("commonmark", {"html": True}).enable("table")
+        self._inspector: MarkdownIt | None = None
         self.cards_dir = cards_dir
+
+    def _structure(self, markdown: str) -> list[Token]:
+        """The tokens of ``markdown``: only sections with images or raw HTML need them."""
+        if self._inspector is None:
+            from markdown_it import MarkdownIt  # most decks never need it: load it on demand
+
+            self._inspector = MarkdownIt("commonmark", {"html": True}).enable("table")
+        return self._inspector.parse(markdown)
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
         """Render both sections of ``card``; problems (errors and warnings) found on the way."""
@@ -134,25 +159,27 @@ class Renderer:
                 parts.append(piece)
             else:
                 parts.append(f"{PLACEHOLDER_OPEN}{len(parts)}{PLACEHOLDER_CLOSE}")
-        lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
-        env: dict[str, object] = {}
-        tokens = self._md.parse("".join(parts), env)
+        source = "".join(parts)
         media: dict[str, MediaFile] = {}
-        raw_html: list[tuple[int, str]] = []  # (source line, raw HTML the author wrote)
-        for token, line in _located(tokens, lines):
-            if token.type == "image":
-                found = resolve_image(str(token.attrGet("src") or ""), card_path, self.cards_dir)
-                if isinstance(found, str):
-                    problems.append(Problem(shown, line, found))
+        images: dict[str, str] = {}  # each image's path as written (decoded) → its media name
+        if IMAGE_OPEN in source or "<" in source:  # images to bundle, raw HTML to inspect
+            lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
+            raw_html: list[tuple[int, str]] = []  # (source line, raw HTML the author wrote)
+            for token, line in _located(self._structure(source), lines):
+                if token.type == "image":
+                    src = str(token.attrGet("src") or "")
+                    found = resolve_image(src, card_path, self.cards_dir)
+                    if isinstance(found, str):
+                        problems.append(Problem(shown, line, found))
+                    else:
+                        media[found.name] = found
+                        images[unquote(src)] = found.name
                 else:
-                    media[found.name] = found
-                    token.attrSet("src", found.name)
-            elif token.type in ("html_block", "html_inline"):
-                raw_html.append((line, token.content))
-        for line, fragment in raw_html:
-            for offset, message in removed_parts(fragment, media):
-                problems.append(Problem.warning(shown, line + offset - 1, message))
-        html_out = self._md.renderer.render(tokens, self._md.options, env)
+                    raw_html.append((line, token.content))
+            for line, fragment in raw_html:
+                for offset, message in removed_parts(fragment, {*media, *images}):
+                    problems.append(Problem.warning(shown, line + offset - 1, message))
+        html_out = _bundled(markdown_html(source), images)
         numbers: tuple[int, ...] = ()
         if cloze:
             split = PLACEHOLDER.split(html_out)  # text, formula index, text, …
@@ -173,6 +200,29 @@ class Renderer:
             problems=tuple(problems),
             clozes=numbers,
         )
+
+
+def markdown_html(markdown: str) -> str:
+    """CommonMark with GitHub's tables, rendered as GitHub renders it (cmark-gfm)."""
+    return cmarkgfm.markdown_to_html_with_extensions(markdown, CMARK_OPTIONS, ["table"])
+
+
+def _bundled(html_text: str, images: dict[str, str]) -> str:
+    """``html_text`` with each image's path replaced by the name its file is bundled under.
+
+    A raw HTML ``<img>`` showing a file that a Markdown image of the field bundles shows the
+    bundled file too; any other ``src`` is left for the sanitizer to remove.
+    """
+    if not images:
+        return html_text
+
+    def bundle(match: re.Match[str]) -> str:
+        name = images.get(unquote(html.unescape(match.group(3))))
+        if name is None:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{name}{match.group(2)}"
+
+    return IMG_SRC.sub(bundle, html_text)
 
 
 def _deletion_line(section: Section, number: int) -> int:
