@@ -218,6 +218,75 @@ def test_letters_joined_by_a_relation_are_math(text, expected):
     assert inline(text, symbols="xpab") == expected
 
 
+def test_a_relation_of_letters_no_formula_uses_stays_text_and_is_reported():
+    recovered = recover_inline("if a < b then stop, and x>0 too", frozenset("x"))
+    assert "".join(s if isinstance(s, str) else f"${s.tex}$" for s in recovered.segments) == (
+        "if a < b then stop, and $x>0$ too"
+    )
+    assert recovered.doubts == (
+        "`a < b` kept as text: a, b are in none of this card's formulas (write $a < b$ if it "
+        "is math)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "doubt"),
+    [
+        (
+            r"A path like C:\temp\new is a path.",
+            r"`C:\temp\new` looks like math but would not typeset (unknown control sequence "
+            r"`\temp`: Anki's MathJax does not know it); left as text",
+        ),
+        ("Call `x_1` in code.", "TeX left in prose (`x_1`): check it"),
+    ],
+)
+def test_what_would_not_typeset_or_is_code_stays_text_and_is_reported(text, doubt):
+    recovered = recover_inline(text, frozenset())
+    assert recovered.segments == (text,)
+    assert doubt in recovered.doubts
+
+
+def test_a_bullet_point_in_an_answer_is_no_entry_but_is_reported():
+    listing = HEADER + "It comes in sizes:\n• GPT3 is large\n• BERT2 is small\n"
+    parsed = parse_listing(listing + "Login to view more content\n", "l.txt")
+    assert parsed.problems == ()
+    (entry,) = parsed.entries
+    assert [line.text for line in entry.answer] == [
+        "It comes in sizes:",
+        "• GPT3 is large",
+        "• BERT2 is small",
+    ]
+    assert [(r.line, r.card_id) for r in parsed.remarks] == [(10, "ML0099"), (11, "ML0099")]
+    assert parsed.remarks[0].message == (
+        "`• GPT3 is large` looks like an entry but no `Answer` line follows; kept as a point of "
+        "this answer"
+    )
+
+
+def test_an_answer_line_inside_an_answer_is_reported():
+    listing = HEADER + "Its answer.\n• ml0100 Mistyped entry\nA second question?\nAnswer\nA.\n"
+    parsed = parse_listing(listing, "l.txt")
+    assert [entry.id for entry in parsed.entries] == ["ML0099"]
+    assert [(r.line, r.card_id, r.message) for r in parsed.remarks] == [
+        (
+            12,
+            "ML0099",
+            "a second `Answer` line inside the answer: is an entry header above it mistyped?",
+        )
+    ]
+
+
+def test_a_header_without_an_answer_outside_an_answer_is_still_an_error():
+    parsed = parse_listing(HEADER + "An answer.\nLogin to view more content\n• ML0100 T\nQ?\n", "l")
+    assert [p.message for p in parsed.problems] == ["ML0100: no `Answer` line after the question"]
+
+
+def test_a_norm_with_a_subscript_is_one_formula():
+    assert inline(r"L1 adds \lambda \|w\|_1 to the loss.", symbols="w") == (
+        r"L1 adds $\lambda \|w\|_1$ to the loss."
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -315,7 +384,7 @@ def test_escaped_prose_renders_as_the_same_visible_text():
     html = rendered(answer)
     assert "<p>Flagging a $5 refund costs $10 in time.</p>" in html
     assert "token &lt;eos&gt; ends it" in html
-    assert r"\(a &lt; b\) in prose" in html
+    assert "ends it; a &lt; b in prose;" in html  # no formula of the card uses a or b
     assert "Simplicity &amp; Interpretability." in html
     assert "<p># not a heading, *not emphasis*, snake_case.</p>" in html
     assert "<p>2024. was a year.</p>" in html

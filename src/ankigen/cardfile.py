@@ -36,6 +36,7 @@ from .mathguess import (
     starts_with_symbol,
     tex_fragments,
     to_tex,
+    typeset_error,
 )
 
 NUMBERED = re.compile(r"^(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(\S.*)$")
@@ -274,9 +275,14 @@ class _Writer:
         """One block as Markdown; continuation lines are indented by ``indent``."""
         if block.kind == "display":
             line = block.lines[0]
+            tex = to_tex(line.text)
+            why = typeset_error(tex, display=True)
+            if why is not None:
+                self.doubt(line, f"a line of TeX that {why}; kept as prose")
+                return self.inline(line)
             for message in display_doubts(line.text):
                 self.doubt(line, message)
-            return f"$${to_tex(line.text)}$$"
+            return f"$${tex}$$"
         if block.kind == "note":
             self.doubt(
                 block.lines[0],

@@ -56,12 +56,22 @@ class DroppedText:
 
 
 @dataclass(frozen=True)
+class Remark:
+    """A place where the split into entries was a judgement call (the author should look)."""
+
+    line: int
+    card_id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class ParsedListing:
     """Every entry of a listing, the problems that stop the import, and what was dropped."""
 
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
     dropped: tuple[DroppedText, ...]
+    remarks: tuple[Remark, ...] = ()
 
 
 def split_lines(text: str) -> list[Line]:
@@ -75,9 +85,27 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
     lines = split_lines(text)
     problems: list[Problem] = []
     dropped: list[DroppedText] = []
+    remarks: list[Remark] = []
     groups: list[tuple[Line, str, str, list[Line]]] = []  # header, id, title, lines
-    for line in lines:
+    headers = [i for i, line in enumerate(lines) if ENTRY.match(line.text)]
+    for index, line in enumerate(lines):
         header = ENTRY.match(line.text)
+        if (
+            header
+            and groups
+            and _inside_answer(groups[-1][3])
+            and not _answer_follows(lines, index, headers)
+        ):
+            # `• GPT3 is large` in an answer: a bullet point, not an entry without an answer
+            remarks.append(
+                Remark(
+                    line.number,
+                    groups[-1][1],
+                    f"`{line.text}` looks like an entry but no `Answer` line follows; "
+                    "kept as a point of this answer",
+                )
+            )
+            header = None
         if header:
             groups.append((line, header.group(1), header.group(2) or "", []))
         elif groups:
@@ -105,7 +133,33 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
         entry = _entry(header, card_id, title, body, shown, problems, dropped)
         if entry is not None:
             entries.append(entry)
-    return ParsedListing(tuple(entries), tuple(problems), tuple(dropped))
+            remarks.extend(
+                Remark(
+                    line.number,
+                    card_id,
+                    "a second `Answer` line inside the answer: is an entry header above it "
+                    "mistyped?",
+                )
+                for line in entry.answer
+                if ANSWER.match(line.text)
+            )
+    return ParsedListing(tuple(entries), tuple(problems), tuple(dropped), tuple(remarks))
+
+
+def _inside_answer(body: list[Line]) -> bool:
+    """Whether an entry's lines so far have passed its `Answer` line (and no trailer)."""
+    answered = False
+    for line in body:
+        if TRAILER.match(line.text):
+            return False
+        answered = answered or bool(ANSWER.match(line.text))
+    return answered
+
+
+def _answer_follows(lines: list[Line], index: int, headers: list[int]) -> bool:
+    """Whether an `Answer` line comes after line ``index`` before the next header-like line."""
+    following = next((h for h in headers if h > index), len(lines))
+    return any(ANSWER.match(line.text) for line in lines[index + 1 : following])
 
 
 def _entry(

@@ -48,7 +48,7 @@ SCRIPT_GROUP = re.compile(r"[_^]\{[^{}]*\}")
 COMMAND = re.compile(r"\\[A-Za-z]+")
 TEX_MARK = re.compile(
     r"\\[A-Za-z]+"  # a command
-    r"|(?:(?<![A-Za-z])[A-Za-z]|\\[A-Za-z]+|[})])_(?:\{|\\[A-Za-z]|[A-Za-z0-9](?![A-Za-z0-9]))"
+    r"|(?:(?<![A-Za-z])[A-Za-z]|\\[A-Za-z]+|[})|])_(?:\{|\\[A-Za-z]|[A-Za-z0-9](?![A-Za-z0-9]))"
     r"|[A-Za-z0-9})]\^(?:\{|\\[A-Za-z]|[A-Za-z0-9+\-])"  # a superscript
     r"|[√∑∏∫∂∇∞]"
 )
@@ -245,15 +245,35 @@ def recover_inline(text: str, symbols: frozenset[str]) -> Recovered:
     segments: list[Segment] = []
     doubts: list[str] = []
     position = 0
+    unsure: list[str] = []  # what looked like math but stays text, reported once
     for run in _runs(text, tokens):
         for start, end, tex in _decide(text, run, symbols, doubts):
+            why = typeset_error(tex, display=False)
+            if why is not None:
+                doubts.append(f"`{text[start:end]}` looks like math but {why}; left as text")
+                unsure.append(text[start:end])
+                continue
             if start > position:
                 segments.append(text[position:start])
             segments.append(Math(tex, display=False))
             position = end
     if position < len(text):
         segments.append(text[position:])
+    prose = " ".join(s for s in segments if isinstance(s, str))
+    for source in unsure:
+        prose = prose.replace(source, " ")
+    leftover = [m.group(0) for m in TEX_MARK.finditer(prose)]
+    if leftover:
+        doubts.append(f"TeX left in prose ({', '.join(f'`{x}`' for x in leftover[:3])}): check it")
     return Recovered(tuple(segments), tuple(doubts))
+
+
+def typeset_error(tex: str, *, display: bool) -> str | None:
+    """Why ``ankigen check`` would reject ``tex``, or ``None`` when it typesets in Anki."""
+    from .mathcheck import tex_issues  # its tables load on first use
+
+    issues = tex_issues(tex, display)
+    return f"would not typeset ({issues[0].message})" if issues else None
 
 
 def starts_with_symbol(text: str) -> bool:
@@ -340,7 +360,7 @@ def _token(text: str, start: int, end: int) -> _Token:
 
 
 def _kind(core: str, word: str) -> str:
-    if not core:
+    if not core or "`" in word:  # code the listing quotes is never math
         return "word"
     if core in OPERATORS:
         return "op"
@@ -419,6 +439,15 @@ def _decide(
         source = text[start:end]
         if "seed" not in kinds:
             unknown = {x for x in letters if x not in symbols} | _compact_letters(run, symbols)
+            named = set(letters) | _compact_letters(run, frozenset())
+            relation = kinds <= {"letter", "op", "compact", "number"}
+            if relation and named and unknown == named:  # `a < b`, with no formula to go by
+                doubts.append(
+                    f"`{source}` kept as text: {', '.join(sorted(unknown))} "
+                    f"{'is' if len(unknown) == 1 else 'are'} in none of this card's formulas "
+                    f"(write ${source}$ if it is math)"
+                )
+                return []
             if unknown:
                 doubts.append(
                     f"`{source}` read as math; {', '.join(sorted(unknown))} "
