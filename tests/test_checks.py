@@ -194,7 +194,7 @@ def test_the_lock_records_the_version_and_the_schema_and_reads_format_1(tmp_path
 def test_the_shipped_lock_is_what_a_build_writes(cards, tmp_path):
     lock = cards / "ankigen.lock"
     before = lock.read_bytes()
-    assert json.loads(before)["format"] == 3
+    assert json.loads(before)["format"] == 4
     build(cards, tmp_path / "out", now=T0, frozen=True)
     assert lock.read_bytes() == before
 

@@ -98,8 +98,10 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         clozes=clozes,
         cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
         cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        ids=(config.deck_id, config.note_type_id),
     )
     lock_shown = display_path(lock_path)
+    problems.extend(identity_problems(config, lock, lock_shown))
     against_lock = [
         *update_problems(
             config,
@@ -149,6 +151,35 @@ def _missing_cloze_id(config: DeckConfig, cloze_ids: list[str]) -> Problem:
         f"`cloze_note_type_id: {random_id()}` (a random id; keep it forever, learners' Anki "
         "matches the cloze note type by it)",
     )
+
+
+def identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[Problem]:
+    """Ids in deck.yaml that differ from those the lock built with: no version can fix that.
+
+    Every note's GUID is made from the deck id and the card id, and every note belongs to
+    the note type by its id: with another id, learners would get every card a second time.
+    """
+    problems = []
+    for key, built, now, harm in (
+        ("deck_id", lock.deck_id, config.deck_id, "learners would get every card a second time"),
+        (
+            "note_type_id",
+            lock.note_type_id,
+            config.note_type_id,
+            "learners' Anki would report every card as conflicting and never update it again",
+        ),
+    ):
+        if built is not None and built != now:
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    config.key_lines.get(key, config.ids_line),
+                    f"{key} is {now}, but the deck was built with {built} ({lock_shown}): "
+                    f"{harm}; put `{key}: {built}` back (an id is chosen once and kept "
+                    "forever)",
+                )
+            )
+    return problems
 
 
 def note_kind_problems(

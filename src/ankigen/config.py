@@ -40,6 +40,7 @@ class DeckConfig:
     subdeck_ids: dict[str, int] = field(default_factory=dict)  # the subdecks' ids, by prefix
     # where the note type ids are in deck.yaml, for messages; not a setting
     ids_line: int = field(default=1, compare=False, repr=False)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def subdeck_name(self, prefix: str) -> str:
         """The full name of a category's subdeck: ``ML and DL::Deep Learning``."""
@@ -130,6 +131,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
         subdecks,
         subdeck_ids,
         doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
+        {key: doc.key_lines.get(key, 1) for key in ("deck_id", "note_type_id")},
     )
 
 

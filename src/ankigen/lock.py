@@ -30,8 +30,8 @@ from pathlib import Path
 from .errors import AnkigenError, Problem, display_path
 
 LOCK_FILE = "ankigen.lock"
-LOCK_FORMAT = 3
-READABLE_FORMATS = (1, 2, 3)
+LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identity rests on
+READABLE_FORMATS = (1, 2, 3, 4)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
 
@@ -71,6 +71,8 @@ class Lock:
     schema: str | None = None  # digest of the note type's schema when last built
     cloze_note_type: Stamp | None = None  # the cloze note type's, once the deck has one
     cloze_schema: str | None = None
+    deck_id: int | None = None  # deck.yaml's ids when last built: GUIDs and note types use them
+    note_type_id: int | None = None
     # where each card's entry is in the lock file, for messages; not part of the lock's value
     card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -150,6 +152,7 @@ def read_lock(path: Path) -> Lock:
         schema = note_type.get("schema") if note_type else None
         cloze_type = data.get("cloze_note_type")
         cloze_schema = cloze_type.get("schema") if cloze_type else None
+        deck_id, note_type_id = data.get("deck_id"), data.get("note_type_id")
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -179,6 +182,8 @@ def read_lock(path: Path) -> Lock:
                 Stamp(str(cloze_type["hash"]), int(cloze_type["mod"])) if cloze_type else None
             ),
             cloze_schema=None if cloze_schema is None else str(cloze_schema),
+            deck_id=None if deck_id is None else int(deck_id),
+            note_type_id=None if note_type_id is None else int(note_type_id),
             card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -214,6 +219,7 @@ def update_lock(
     clozes: dict[str, tuple[int, ...]] | None = None,
     cloze_note_type_hash: str | None = None,
     cloze_schema: str | None = None,
+    ids: tuple[int, int] | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
@@ -227,7 +233,8 @@ def update_lock(
 
     ``clozes`` are the deletion numbers of the cloze cards, by id; a tombstone keeps those of
     its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
-    the package has one (``None``: it has none).
+    the package has one (``None``: it has none). ``ids`` are deck.yaml's deck and note type
+    ids, recorded as given (kept from ``lock`` when ``None``).
     """
     titles = titles or {}
     clozes = clozes or {}
@@ -301,7 +308,21 @@ def update_lock(
         cloze_note_type_changed=cloze_type is not lock.cloze_note_type,
     )
     cloze_schema = None if cloze_type is None else cloze_schema
-    return Lock(note_type, cards, retired, version, schema, cloze_type, cloze_schema), changes
+    deck_id, note_type_id = ids if ids is not None else (lock.deck_id, lock.note_type_id)
+    return (
+        Lock(
+            note_type,
+            cards,
+            retired,
+            version,
+            schema,
+            cloze_type,
+            cloze_schema,
+            deck_id=deck_id,
+            note_type_id=note_type_id,
+        ),
+        changes,
+    )
 
 
 def _type_stamp(old: Stamp | None, digest: str, now: int) -> Stamp:
@@ -323,7 +344,8 @@ def format_lock(lock: Lock) -> str:
     )
     lines = [
         "{",
-        f'  "format": {LOCK_FORMAT}, "version": {json.dumps(lock.version)},',
+        f'  "format": {LOCK_FORMAT}, "version": {json.dumps(lock.version)}, '
+        f'"deck_id": {json.dumps(lock.deck_id)}, "note_type_id": {json.dumps(lock.note_type_id)},',
         f'  "note_type": {json.dumps(type_entry)},',
     ]
     cloze_type = lock.cloze_note_type
