@@ -95,3 +95,25 @@ def test_diff_of_a_file_that_is_not_a_package_fails_clearly(tmp_path, runner, mo
     assert result.stderr.splitlines()[0] == (
         "empty.apkg:1: not an Anki package (.apkg): it holds no collection"
     )
+
+
+def test_diff_warns_of_notes_made_newer_without_a_change(cards, tmp_path, collection, runner):
+    """A lost lock re-stamps every card: no change, yet a learner's own edits are lost."""
+    v1 = build(cards, tmp_path / "out", now=1_800_000_000).output
+    (cards / "ankigen.lock").unlink()
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", "version: 1.0.1", deck.read_text()))
+    v2 = build(cards, tmp_path / "out", now=1_800_000_100).output
+    result = runner.invoke(main, ["diff", str(v1), str(v2)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "unchanged but NEWER (Anki overwrites a learner's own edits to these) (10):"
+    assert lines[-1] == "untouched notes: 10"
+
+    import_package(collection, v1)
+    note = collection.get_note(collection.find_notes("ID:ML0028")[0])
+    note["Title"] = "Softmax, my own words"
+    collection.update_note(note)
+    log = import_package(collection, v2)
+    assert len(log.updated) == 10  # Anki takes every newer note, changed or not
+    assert collection.get_note(note.id)["Title"] == "Softmax"

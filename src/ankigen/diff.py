@@ -1,9 +1,10 @@
 """What a learner who has one package sees on importing another, by Anki's import rules.
 
-Anki matches notes by GUID; a matched note is updated only when the new package's ``mod``
-is newer and its content differs; notes missing from the new package stay as they are; a
-note type whose schema changed makes every existing note of that type "conflicting", so it
-is not updated at all.
+Anki matches notes by GUID; a matched note is updated whenever the new package's ``mod`` is
+newer (its fields replace the learner's, their own edits included; with the same content
+nothing shows); notes missing from the new package stay as they are; a note type whose
+schema changed makes every existing note of that type "conflicting", so it is not updated
+at all.
 """
 
 from __future__ import annotations
@@ -36,12 +37,15 @@ class PackageDiff:
     blocked: tuple[NoteChange, ...]  # their note type's schema changed: Anki won't update them
     left_behind: tuple[NoteChange, ...]  # in OLD only: Anki never deletes them
     schema_changes: tuple[str, ...]
+    # newer, same content: no change for most, but Anki overwrites a learner's own edits
+    restamped: tuple[NoteChange, ...] = ()
 
 
 def diff_packages(old: PackageContents, new: PackageContents) -> PackageDiff:
     """Compare two packages as Anki's importer (default options) would apply NEW over OLD."""
     groups: dict[str, list[NoteChange]] = {
-        k: [] for k in ("new", "updated", "untouched", "retired", "not_applied", "blocked")
+        k: []
+        for k in ("new", "updated", "untouched", "retired", "not_applied", "blocked", "restamped")
     }
     schema_changes = []
     changed_types = set()
@@ -64,6 +68,8 @@ def diff_packages(old: PackageContents, new: PackageContents) -> PackageDiff:
             groups["retired" if retired else "updated"].append(change)
         elif differs:
             groups["not_applied"].append(change)
+        elif note.mod > before.mod:
+            groups["restamped"].append(change)
         else:
             groups["untouched"].append(change)
     left_behind = tuple(
@@ -90,6 +96,11 @@ def format_diff(diff: PackageDiff) -> str:
         ("changed but NOT applied (not newer than the learner's copy)", diff.not_applied, True),
         ("NOT updated: their note type changed", diff.blocked, True),
         ("kept by learners, absent from the new package", diff.left_behind, False),
+        (
+            "unchanged but NEWER (Anki overwrites a learner's own edits to these)",
+            diff.restamped,
+            False,
+        ),
     )
     for title, changes, with_fields in sections:
         if not changes:
@@ -101,7 +112,7 @@ def format_diff(diff: PackageDiff) -> str:
                 parts = list(change.changed_fields) + (["tags"] if change.tags_changed else [])
                 detail = f": {', '.join(parts)}" if parts else ""
             lines.append(f"  {change.label}{detail}")
-    lines.append(f"untouched notes: {len(diff.untouched)}")
+    lines.append(f"untouched notes: {len(diff.untouched) + len(diff.restamped)}")
     return "\n".join(lines)
 
 

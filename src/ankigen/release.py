@@ -33,7 +33,7 @@ from .changelog import (
 )
 from .config import DECK_FILE, load_config
 from .errors import AnkigenError, Problem, display_path
-from .lock import LOCK_FILE, read_lock
+from .lock import LOCK_FILE, Lock, read_lock
 from .notetype import field_names
 from .progress import Progress
 from .render import RenderedCard
@@ -92,6 +92,36 @@ def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> Relea
     return changes
 
 
+def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -> None:
+    """A release needs the lock of the last one: without it, every card's time starts afresh.
+
+    Anki would then take every card of the release as edited, and each learner's own edits
+    to any card would be overwritten.
+    """
+    known = set(lock.cards) | set(lock.retired)
+    missing = sorted((set(manifest.cards) | set(manifest.retired)) - known)
+    if not missing:
+        return
+    shown = display_path(lock_path)
+    if not known:
+        what = f"{shown} is missing or empty, but version {manifest.version} was released"
+    else:
+        listed = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        what = f"{shown} does not know {listed}, released in version {manifest.version} or before"
+    raise AnkigenError(
+        [
+            Problem(
+                shown,
+                1,
+                f"{what}: a release would stamp every such card as new, and learners' own edits "
+                f"to them would be overwritten; restore {LOCK_FILE} from version control",
+            )
+        ]
+    )
+
+
 def release(
     cards_dir: Path,
     out_dir: Path,
@@ -110,6 +140,8 @@ def release(
     lock = read_lock(cards_dir / LOCK_FILE)
     manifest_path = cards_dir / RELEASE_FILE
     manifest = read_manifest(manifest_path)
+    if manifest.version is not None:
+        _check_lock_covers(manifest, lock, cards_dir / LOCK_FILE)
     if manifest.version is not None and lock.version not in (None, manifest.version):
         raise AnkigenError(
             [
