@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 from ankigen.build import render_cards
 from ankigen.cli import main
 from tests.browser import MATHJAX_DIR, chromium_page, require, wait_for_mathjax
+from tests.test_badinput import CORPUS
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "output" / "test-artifacts"
 
 
 def make_preview(runner, cards: Path, out: Path) -> Path:
@@ -41,7 +45,11 @@ def test_every_formula_typesets_without_errors(runner, cards, tmp_path):
         assert [f for f in formulas if f[2]] == []
         assert page.errors == []
         page.locator("article.entry").first.screenshot(path=str(out / "preview-first-card.png"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # kept after the run, for a person to see
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "preview-first-cards.png"))  # the first screenful
     assert (out / "preview-first-card.png").stat().st_size > 1000
+    assert (ARTIFACTS / "preview-first-cards.png").stat().st_size > 1000
 
 
 def test_a_broken_formula_shows_up_as_a_mathjax_problem(runner, cards, tmp_path):
@@ -102,3 +110,25 @@ def test_without_a_local_copy_the_page_loads_a_pinned_url(runner, cards, tmp_pat
     html = page.read_text()
     expected = mathjax or "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml-full.js"
     assert f'src="{expected}"' in html
+
+
+def test_images_are_in_the_page_itself(runner, tmp_path):
+    cards = tmp_path / "cards"  # the images are named "../cards/images/…" by one card
+    shutil.copytree(CORPUS / "image-accepted", cards, ignore=shutil.ignore_patterns("*.txt"))
+    page_file = make_preview(runner, cards, tmp_path / "elsewhere")
+    assert "data:image/png;base64," in page_file.read_text(encoding="utf-8")
+    with chromium_page() as page:
+        page.goto(page_file.as_uri())
+        wait_for_mathjax(page)
+        widths = page.evaluate("[...document.images].map(image => image.naturalWidth)")
+        assert len(widths) == 3 and all(width > 0 for width in widths)
+        assert page.errors == []
+
+
+def test_a_local_mathjax_that_is_not_there_is_an_error(runner, cards, tmp_path):
+    missing = tmp_path / "no-mathjax"
+    args = ["preview", "--cards", str(cards), "--out", str(tmp_path), "--mathjax", str(missing)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert "no such file or folder: give a local copy of MathJax 3" in result.stderr
+    assert not list(tmp_path.glob("*.html"))

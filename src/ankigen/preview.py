@@ -5,10 +5,12 @@ configures it, so what typesets here typesets in Anki. It adds a search box, a t
 a night-mode switch (Anki's ``.nightMode``) and a phone-width view (Anki's ``.mobile``).
 A cloze card shows once per deletion number, as Anki makes one card of each: the front with
 that deletion hidden (``[...]``), the back with it revealed, in Anki's own markup (``cloze``).
+Images are in the page as ``data:`` URLs: the page is the one file to open or send.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -22,10 +24,20 @@ from .atomic import atomic_write_bytes
 from .build import render_cards
 from .cloze import reveal
 from .config import DeckConfig
+from .errors import AnkigenError, Problem, display_path
 from .notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
 from .progress import Progress
 from .render import RenderedCard
 
+MEDIA_SRC = re.compile(r'src="(ankigen-[0-9a-f]{16}\.[a-z]+)"')
+MEDIA_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 # Pinned, so every author sees the same typesetting; --mathjax points at a local copy.
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml-full.js"
 MATHJAX_FILE = "tex-chtml-full.js"
@@ -178,6 +190,12 @@ def mathjax_url(mathjax: str | None, page: Path) -> str:
     if re.match(r"^https?://", mathjax):
         return mathjax
     path = Path(mathjax)
+    if not path.exists():
+        message = (
+            "no such file or folder: give a local copy of MathJax 3 (its folder, or "
+            f"{MATHJAX_FILE}) or an https:// URL"
+        )
+        raise AnkigenError([Problem(display_path(path), 1, message)])
     if path.is_dir():
         for candidate in (path / "es5" / MATHJAX_FILE, path / MATHJAX_FILE):
             if candidate.is_file():
@@ -185,6 +203,19 @@ def mathjax_url(mathjax: str | None, page: Path) -> str:
                 break
     relative = os.path.relpath(path.resolve(), page.parent.resolve())
     return quote(Path(relative).as_posix())
+
+
+def _inline_media(text: str, cards: list[RenderedCard]) -> str:
+    """``text`` with every bundled image as a ``data:`` URL: the page needs no other file."""
+    urls = {
+        media.name: f"data:{MEDIA_TYPES[Path(media.name).suffix]};base64,"
+        + base64.b64encode(media.data).decode("ascii")
+        for card in cards
+        for media in card.media
+    }
+    if not urls:
+        return text
+    return MEDIA_SRC.sub(lambda m: f'src="{urls.get(m.group(1), m.group(1))}"', text)
 
 
 def _face(label: str, content: str, ordinal: int) -> str:
@@ -216,6 +247,7 @@ def preview_html(
         f"{_face('Back', face.back, face.ordinal)}</div></article>"
         for face in faces
     )
+    entries = _inline_media(entries, cards)
     used = {types[card.kind].css: None for card in sorted(cards, key=lambda c: c.kind)}
     css = "\n".join(used) or note_type.css
     title = html.escape(f"{config.name} {config.version}")
