@@ -233,3 +233,17 @@ def test_a_broken_package_of_the_same_version_is_simply_rebuilt(workdir, runner)
     result = runner.invoke(main, ["build", "--no-cache"])
     assert result.exit_code == 0, result.output
     assert package.read_bytes() == good
+
+
+def test_a_restored_card_counts_as_a_change_in_the_summary(workdir, runner):
+    cards = workdir / "cards"
+    card = next(cards.rglob("ML0027-*.md"))
+    text = card.read_bytes()
+    card.unlink()
+    assert runner.invoke(main, ["release", "major"]).exit_code == 0
+    card.write_bytes(text)
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", "version: 2.1.0", deck.read_text()))
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "10 cards (DL 4, ML 6); 1 changed since the lock (ML0027 restored" in result.stdout

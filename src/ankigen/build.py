@@ -50,7 +50,10 @@ class BuildResult:
                 f"No changes: {display_path(self.output)} is up to date "
                 f"({total} cards: {counts}){took}."
             )
-        changed = len(self.changes.added) + len(self.changes.changed) + len(self.changes.removed)
+        changes = self.changes
+        changed = sum(
+            len(ids) for ids in (changes.added, changes.changed, changes.removed, changes.restored)
+        )
         detail = f" ({self.changes.describe()})" if self.changes.any else ""
         return (
             f"Built {display_path(self.output)}: {total} cards ({counts}); "

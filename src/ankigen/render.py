@@ -118,6 +118,8 @@ class Renderer:
         problems = [*question.problems, *answer.problems]
         if cloze:
             problems.extend(_cloze_card_problems(card, question, answer))
+        else:
+            problems.extend(_stray_deletions(card))
         media = {m.name: m for m in (*question.media, *answer.media)}
         rendered = RenderedCard(
             id=card.id,
@@ -269,6 +271,22 @@ def _deletion_problems(field: ClozeField, section: Section, shown: str) -> list[
             )
         )
     return problems
+
+
+def _stray_deletions(card: CardSource) -> list[Problem]:
+    """A ``{{c1::…}}`` in a basic card: Anki shows it as typed, braces and all."""
+    for section in (card.question, card.answer):
+        found = OPEN.search(section.text)
+        if found:
+            return [
+                Problem.warning(
+                    card.shown,
+                    _deletion_line(section, int(found.group(1))),
+                    f"`{found.group(0)}` in a basic card shows as typed: add `type: cloze` to "
+                    "the front matter to make it a cloze card",
+                )
+            ]
+    return []
 
 
 def _cloze_card_problems(
