@@ -89,7 +89,7 @@ def check_collection(col: Collection, deck: Deck) -> None:
     assert set(notes) == set(deck.live) | deck.retired  # no duplicates, nothing lost
     for card_id, answer in deck.live.items():
         note = notes[card_id]
-        assert answer in note["Answer"]
+        assert note["Answer"] == f"<p>{answer} with \\(x_{{{card_id[-1]}}}\\).</p>"
         assert sorted(note.tags) == sorted(["AB", f"t{card_id[-1]}"])
     for card_id in deck.retired:
         assert "ankigen::retired" in notes[card_id].tags
