@@ -16,10 +16,10 @@ from .atomic import atomic_write_bytes
 from .buildrecord import InputSnapshot, record_build, snapshot_inputs, unchanged_result
 from .changelog import RELEASE_FILE, read_manifest
 from .check import CheckedDeck, check_deck
-from .config import DeckConfig, load_config
+from .config import DECK_FILE, DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
 from .incremental import card_outcomes
-from .load import discover, read_card
+from .load import discover
 from .lock import LOCK_FILE, LockChanges
 from .package import package_bytes, write_package_bytes
 from .progress import Progress
@@ -111,8 +111,11 @@ def render_deck(
     except AnkigenError as exc:
         problems.extend(exc.problems)
     paths = discover(cards_dir)
-    if config is None:
-        problems.extend(raw for raw in map(read_card, paths) if isinstance(raw, Problem))
+    if config is None:  # still check the cards, against any category: all problems at once
+        stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
+        outcomes = card_outcomes(cards_dir, paths, stand_in, use_cache=False, progress=progress)
+        problems.extend(problem for outcome in outcomes for problem in outcome.problems)
+        problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
         return RenderedDeck(None, (), tuple(problems))
     outcomes = card_outcomes(cards_dir, paths, config, use_cache=use_cache, progress=progress)
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
@@ -121,6 +124,13 @@ def render_deck(
     if not paths and not problems:
         problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
     return RenderedDeck(config, tuple(rendered), tuple(problems))
+
+
+class _AnyCategory(dict[str, str]):
+    """The categories of a deck whose deck.yaml is broken: any prefix is taken as known."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
 
 
 def check(

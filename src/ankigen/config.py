@@ -207,6 +207,12 @@ def _string(values: dict[str, Any], key: str, problem: Any) -> str | None:
     value = values.get(key)
     if key not in values:
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if key == "version":
+            problem(key, f"version is the number {value} to YAML: write three parts, like 1.0.0")
+        else:
+            problem(key, f'{key} is the number {value} to YAML: write it in quotes, "{value}"')
+        return None
     if not isinstance(value, str) or not value.strip():
         problem(key, f"{key} must be non-empty text")
         return None

@@ -1,8 +1,8 @@
 """Stage 3b: turn a card's Markdown sections into the HTML of its note fields.
 
 Markdown is CommonMark with GitHub's tables, rendered by cmark-gfm (GitHub's own C
-implementation, through ``cmarkgfm``), so cards render as GitHub shows them: list items
-continue at the item's text indent, not at Python-Markdown's fixed four spaces. Formulas are
+implementation, see ``cmark``), so cards render as GitHub shows them: list items continue
+at the item's text indent, not at Python-Markdown's fixed four spaces. Formulas are
 cut out by ``mathtex`` first and stand in the Markdown as placeholders from Unicode's
 private-use area, which Markdown passes through as plain text; after converting, each
 placeholder is replaced by its formula's HTML. Markdown never sees TeX.
@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import cmarkgfm
-from cmarkgfm.cmark import Options
-
 from .cloze import MAX_CLOZE, OPEN, ClozeField, protect
+from .cmark import markdown_html
 from .config import DeckConfig
 from .errors import Problem
 from .mathtex import Formula, scan
@@ -40,10 +38,6 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-CMARK_OPTIONS = (
-    Options.CMARK_OPT_UNSAFE  # raw HTML stays, for the sanitizer to judge
-    | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES  # style="text-align", which it keeps
-)
 IMAGE_OPEN = "!["  # every Markdown image, inline or by reference, starts so
 # the src of an <img>, whether Markdown made it or the author wrote it as raw HTML
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\ssrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -202,11 +196,6 @@ class Renderer:
             problems=tuple(problems),
             clozes=numbers,
         )
-
-
-def markdown_html(markdown: str) -> str:
-    """CommonMark with GitHub's tables, rendered as GitHub renders it (cmark-gfm)."""
-    return cmarkgfm.markdown_to_html_with_extensions(markdown, CMARK_OPTIONS, ["table"])
 
 
 def _bundled(html_text: str, images: dict[str, str]) -> str:
