@@ -121,13 +121,28 @@ class NoteTypeSpec:
 
 def basic_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
     """The question-and-answer note type of a deck, under the deck's permanent note type id."""
+    template = (TEMPLATE_NAME, TEMPLATE_ID, FRONT, BACK)
+    return _spec(note_type_id, f"{deck_name} (ankigen)", FIELDS, SORT_FIELD, CSS, BASIC, template)
+
+
+def _spec(
+    note_type_id: int,
+    name: str,
+    fields: tuple[tuple[str, int], ...],
+    sort_field: str,
+    css: str,
+    kind: str,
+    template: tuple[str, int, str, str],
+) -> NoteTypeSpec:
+    """A note type of one template, its sort field given by name."""
     return NoteTypeSpec(
         id=note_type_id,
-        name=f"{deck_name} (ankigen)",
-        fields=FIELDS,
-        sort_field_index=[name for name, _ in FIELDS].index(SORT_FIELD),
-        templates=((TEMPLATE_NAME, TEMPLATE_ID, FRONT, BACK),),
-        css=CSS,
+        name=name,
+        fields=fields,
+        sort_field_index=[field for field, _ in fields].index(sort_field),
+        templates=(template,),
+        css=css,
+        kind=kind,
     )
 
 
@@ -173,15 +188,9 @@ CLOZE_CSS = (
 
 def cloze_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
     """The cloze note type of a deck, under the deck's permanent ``cloze_note_type_id``."""
-    return NoteTypeSpec(
-        id=note_type_id,
-        name=f"{deck_name} cloze (ankigen)",
-        fields=CLOZE_FIELDS,
-        sort_field_index=[name for name, _ in CLOZE_FIELDS].index(CLOZE_SORT_FIELD),
-        templates=((CLOZE_TEMPLATE_NAME, CLOZE_TEMPLATE_ID, CLOZE_FRONT, CLOZE_BACK),),
-        css=CLOZE_CSS,
-        kind=CLOZE,
-    )
+    template = (CLOZE_TEMPLATE_NAME, CLOZE_TEMPLATE_ID, CLOZE_FRONT, CLOZE_BACK)
+    name = f"{deck_name} cloze (ankigen)"
+    return _spec(note_type_id, name, CLOZE_FIELDS, CLOZE_SORT_FIELD, CLOZE_CSS, CLOZE, template)
 
 
 def field_names(kind: str) -> tuple[str, ...]:
