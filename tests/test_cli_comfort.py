@@ -13,6 +13,7 @@ import pytest
 
 from ankigen.cli import main
 from ankigen.config import load_config
+from ankigen.errors import display_path
 from ankigen.incremental import card_outcomes
 from ankigen.load import discover
 from ankigen.progress import SHOW_FROM_CARDS
@@ -130,3 +131,17 @@ def test_a_progress_bar_only_on_a_terminal_and_not_when_quiet(tmp_path):
     assert "Rendering cards" in shown and "100%" in shown
     assert build_with_stderr_on("terminal", cards, tmp_path / "b", "-q") == ""
     assert build_with_stderr_on("pipe", cards, tmp_path / "c") == ""
+
+
+def test_a_failed_build_with_json_says_why_on_standard_output(cards, tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = next(cards.rglob("DL0003-*.md"))
+    path.write_text(path.read_text() + "\nA lone $ sign.\n")
+    result = runner.invoke(main, ["build", "--cards", "cards", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    (problem,) = report["problems"]
+    assert problem["path"] == display_path(path) and problem["severity"] == "error"
+    assert problem["message"].startswith("unbalanced `$`")
+    assert not (tmp_path / "output").exists()

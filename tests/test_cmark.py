@@ -15,7 +15,7 @@ SAMPLES = [
     "1. one\n   - sub\n\n     more\n2. two\n\n> quote\n\n```py\nx = 1\n```\n\n    indented",
     "| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |\n",
     'raw <b onclick="x()">html</b> and <img src="x.png"> stays\n\n<div>\nblock\n</div>',
-    "[link](http://example.com \"title\") ![image](images/x.png) <http://auto.link>",
+    '[link](http://example.com "title") ![image](images/x.png) <http://auto.link>',
     "# h1\n\nSetext\n---\n\n***\n\nline  \nbreak\\\nagain",
 ]
 

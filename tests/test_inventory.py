@@ -135,6 +135,9 @@ def test_list_as_text_and_filtered(workdir, runner):
     ]
     tagged = run_json(runner, "list", "--tag", "cnn")
     assert [card["id"] for card in tagged["cards"]] == ["DL0003", "DL0004"]
+    unknown = runner.invoke(main, ["list", "--category", "XX"])
+    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert "'XX' is not a category of this deck (DL, ML)" in unknown.stderr
 
 
 def test_a_broken_card_is_reported_not_listed(workdir, runner):

@@ -65,12 +65,23 @@ def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             click.echo(f"ankigen: {_count_problems(exc.problems)}; nothing was written.", err=True)
+            if kwargs.get("as_json"):  # a script reading standard output learns why, too
+                print_json({"ok": False, "problems": [_problem_data(p) for p in exc.problems]})
             sys.exit(1)
         finally:
             if collecting:
                 gc.enable()
 
     return wrapper
+
+
+def _problem_data(problem: Problem) -> dict[str, object]:
+    return {
+        "path": problem.path,
+        "line": problem.line,
+        "severity": problem.severity,
+        "message": problem.message,
+    }
 
 
 def _plural(count: int, word: str) -> str:
@@ -372,6 +383,11 @@ def list_command(
     """
     with progress_bar(quiet) as progress:
         inventory = take_inventory(cards_dir, progress=progress)
+    known = inventory.config.categories
+    if category is not None and category not in known:
+        listed = ", ".join(sorted(known))
+        message = f"{category!r} is not a category of this deck ({listed})"
+        raise click.BadParameter(message, param_hint="'--category'")
     cards = select(inventory, category=category, tag=tag, changed=changed)
     if as_json:
         print_json(list_data(inventory, cards))
