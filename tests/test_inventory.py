@@ -144,5 +144,8 @@ def test_a_broken_card_is_reported_not_listed(workdir, runner):
     path = next((workdir / "cards").rglob("DL0002-*.md"))
     path.write_text(path.read_text().replace("## Answer", "## Antwort"))
     result = runner.invoke(main, ["list", "--json"])
-    assert result.exit_code == 1 and result.stdout == ""
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)  # no list, but why, for a script
+    assert report["ok"] is False and "cards" not in report
+    assert [p["path"] for p in report["problems"]] == ["cards/DL/DL0002-all-ones-init.md"]
     assert "unknown section `## Antwort`" in result.stderr
