@@ -9,8 +9,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from anki.collection import Collection
 USER, PASSWORD = "learner", "correct horse"
 START_TIMEOUT = 30.0
 MEDIA_TIMEOUT = 60.0
+CALL_TIMEOUT = 60.0  # one sync request; Anki's own HTTP timeouts are longer
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,44 @@ def sync_server(base: Path) -> Iterator[SyncServer]:
         log.close()
 
 
+def bounded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``, or ``TimeoutError`` when it takes over ``CALL_TIMEOUT``.
+
+    The call runs in a thread of its own; if it hangs, the test fails and the server, stopped
+    on the way out, ends it.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(CALL_TIMEOUT)
+    if worker.is_alive():
+        raise TimeoutError(f"{call.__name__} did not finish in {CALL_TIMEOUT:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def sync(col: Collection, server: SyncServer) -> Any:
     """Sync ``col`` as a device does: normal sync, or the full up/download it asks for; media too."""
-    auth = col.sync_login(USER, PASSWORD, server.url)
-    out = col.sync_collection(auth, sync_media=False)
+    auth = bounded(col.sync_login, USER, PASSWORD, server.url)
+    out = bounded(col.sync_collection, auth, sync_media=False)
     if out.required in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
         upload = out.required == out.FULL_UPLOAD or (
             out.required == out.FULL_SYNC and col.card_count() > 0
         )
         col.close_for_full_sync()
-        col.full_upload_or_download(auth=auth, server_usn=out.server_media_usn, upload=upload)
+        bounded(
+            col.full_upload_or_download, auth=auth, server_usn=out.server_media_usn, upload=upload
+        )
         col.reopen(after_full_sync=True)
-    col.sync_media(auth)
+    bounded(col.sync_media, auth)
     deadline = time.monotonic() + MEDIA_TIMEOUT
     while col.media_sync_status().active:
         if time.monotonic() > deadline:
