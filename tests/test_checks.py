@@ -225,7 +225,10 @@ def test_a_schema_change_needs_a_major_version(cards, tmp_path, monkeypatch):
     with pytest.raises(AnkigenError) as caught:
         check(cards, now=T0)
     (problem,) = caught.value.problems
-    assert problem.line == 4 and "fields or templates changed since version 1.0.0" in str(problem)
+    assert (
+        problem.line == 4
+        and "fields, templates or sort field changed since version 1.0.0" in str(problem)
+    )
     set_version(cards, "2.0.0")
     assert check(cards, now=T0).warnings == ()
 

@@ -255,8 +255,9 @@ def test_changing_the_cloze_note_types_fields_needs_a_major_version(
     set_version(cloze_cards, "1.1.0")
     with pytest.raises(AnkigenError) as failure:
         check(cloze_cards, now=T0 + 60, use_cache=False)
-    assert "the cloze note type's fields or templates changed since version 1.0.0" in str(
-        failure.value
+    assert (
+        "the cloze note type's fields, templates or sort field changed since version 1.0.0"
+        in str(failure.value)
     )
     set_version(cloze_cards, "2.0.0")
     check(cloze_cards, now=T0 + 60, use_cache=False)

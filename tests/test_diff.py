@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection, ExportAnkiPackageOptions
 
+from ankigen import notetype
 from ankigen.build import build
 from ankigen.cli import main
 from tests.ankihelpers import import_package
@@ -117,3 +119,30 @@ def test_diff_warns_of_notes_made_newer_without_a_change(cards, tmp_path, collec
     log = import_package(collection, v2)
     assert len(log.updated) == 10  # Anki takes every newer note, changed or not
     assert collection.get_note(note.id)["Title"] == "Softmax"
+
+
+@pytest.mark.parametrize("change", ["a field renamed", "another sort field"])
+def test_a_change_anki_matches_by_field_ids_is_no_note_type_change(
+    cards, tmp_path, collection, runner, monkeypatch, change
+):
+    """Fields carry fixed ids, so Anki sees the same note type and keeps updating notes."""
+    v1 = build(cards, tmp_path / "out", now=1_800_000_000).output
+    if change == "a field renamed":
+        renamed = tuple(("Back" if n == "Answer" else n, i) for n, i in notetype.FIELDS)
+        monkeypatch.setattr(notetype, "FIELDS", renamed)
+    else:
+        monkeypatch.setattr(notetype, "SORT_FIELD", "Title")
+    deck = cards / "deck.yaml"
+    deck.write_text(re.sub(r"(?m)^version: .*$", "version: 2.0.0", deck.read_text()))
+    card = next(cards.rglob("ML0029-*.md"))
+    card.write_text(card.read_text().replace("In machine learning", "In ML"))
+    v2 = build(cards, tmp_path / "out", now=1_800_000_100).output
+    result = runner.invoke(main, ["diff", str(v1), str(v2)])
+    assert result.exit_code == 0, result.output
+    assert "NOTE TYPE CHANGE" not in result.stdout
+    assert "updated notes (1):" in result.stdout
+
+    import_package(collection, v1)
+    log = import_package(collection, v2)
+    assert [n.fields[0] for n in log.updated] == ["ML0029"] and not log.conflicting
+    assert not [m for m in collection.models.all() if m["name"].endswith("+")]

@@ -1,7 +1,7 @@
 """Golden files: the seed cards' field HTML and our note type's schema, reviewed once.
 
 After a deliberate change, regenerate with ``ANKIGEN_UPDATE_GOLDEN=1 pytest tests/test_golden.py``
-and review the diff: a schema diff means every learner's notes would stop updating.
+and review the diff: a schema diff can mean that learners' notes stop updating.
 """
 
 from __future__ import annotations

@@ -40,7 +40,16 @@ class NoteTypeInfo:
 
     @property
     def schema(self) -> tuple[object, ...]:
-        """What Anki compares to decide whether notes of this type can still be updated."""
+        """What Anki compares to decide whether notes of this type can still be updated.
+
+        Fields and templates that all carry stable ids (Anki 2.1.67 and later) are matched by
+        id, in order, so a rename or another sort field is no schema change; without ids,
+        their names and the sort field count (measured with the ``anki`` package:
+        ``tests/test_diff.py``).
+        """
+        parts = (self.fields, self.templates)
+        if all(item_id is not None for part in parts for _, item_id in part):
+            return tuple(tuple(item_id for _, item_id in part) for part in parts)
         return (self.fields, self.templates, self.sort_field)
 
 

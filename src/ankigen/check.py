@@ -299,10 +299,11 @@ def update_problems(
                     Problem(
                         deck_shown,
                         line,
-                        f"the {label}'s fields or templates changed since version "
-                        f"{lock.version}: every learner's notes would stop updating; undo that "
-                        f"change, or raise the major version (to {next_major}) for a "
-                        "deliberate break",
+                        f"the {label}'s fields, templates or sort field changed since version "
+                        f"{lock.version}: learners' Anki stops updating their notes when a "
+                        "field or template is added, removed or reordered (before Anki 2.1.67 "
+                        "also when one is renamed or the sort field changes); undo that change, "
+                        f"or raise the major version (to {next_major}) for a deliberate break",
                     )
                 )
     content_changed = changes.any
