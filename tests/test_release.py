@@ -51,7 +51,13 @@ def newest_section(changelog: Path) -> str:
 def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, runner, collection):
     cards, out = workdir / "cards", workdir / "output"
     assert runner.invoke(main, ["build"]).exit_code == 0
-    import_package(collection, out / PACKAGE.format("1.0.0"))
+    log = import_package(collection, out / PACKAGE.format("1.0.0"))
+    assert len(log.new) == 10 and not log.updated and not log.conflicting
+    assert sorted(notes_by_id_field(collection)) == [
+        *(f"DL000{n}" for n in range(1, 5)),
+        *(f"ML00{n}" for n in range(26, 32)),
+    ]
+    assert "Version 1.0.0" in collection.decks.by_name(DECK_NAME)["desc"]
     study_all(collection, DECK_NAME)
     reviews, schedule = review_log(collection), scheduling(collection)
 
@@ -107,6 +113,10 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
         "",
         "- DL0005 Batch Normalization",
     ]
+    diff = runner.invoke(
+        main, ["diff", f"output/{PACKAGE.format('2.0.0')}", f"output/{PACKAGE.format('2.1.0')}"]
+    )
+    assert diff.stdout.splitlines() == ["new notes (1):", "  DL0005", "untouched notes: 10"]
     log = import_package(collection, out / PACKAGE.format("2.1.0"))
     assert [n.fields[0] for n in log.new] == ["DL0005"] and not log.updated
     notes = notes_by_id_field(collection)
