@@ -288,3 +288,18 @@ def test_cloze_rendering_is_part_of_the_render_cache_key(tmp_path):
     cloze_module = package / "cloze.py"
     cloze_module.write_text(cloze_module.read_text() + "\n# changed\n")
     assert rendercache.package_fingerprint(package) != before
+
+
+def test_changing_the_cloze_note_type_id_is_an_error_at_any_version(cloze_cards, tmp_path):
+    build(cloze_cards, tmp_path / "out", now=T0)
+    assert f'"id": {CLOZE_NOTE_TYPE_ID}' in (cloze_cards / "ankigen.lock").read_text()
+    deck = cloze_cards / "deck.yaml"
+    deck.write_text(deck.read_text().replace(str(CLOZE_NOTE_TYPE_ID), "1999999999"))
+    set_version(cloze_cards, "2.0.0")
+    with pytest.raises(AnkigenError) as failure:
+        check(cloze_cards, now=T0 + 60)
+    (problem,) = failure.value.problems
+    assert problem.line == deck.read_text().splitlines().index("cloze_note_type_id: 1999999999") + 1
+    assert problem.message.startswith(
+        f"cloze_note_type_id is 1999999999, but the deck was built with {CLOZE_NOTE_TYPE_ID}"
+    )

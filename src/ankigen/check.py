@@ -98,7 +98,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         clozes=clozes,
         cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
         cloze_schema=cloze_type.schema_hash() if cloze_type else None,
-        ids=(config.deck_id, config.note_type_id),
+        ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
     )
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
@@ -157,7 +157,8 @@ def identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[P
     """Ids in deck.yaml that differ from those the lock built with: no version can fix that.
 
     Every note's GUID is made from the deck id and the card id, and every note belongs to
-    the note type by its id: with another id, learners would get every card a second time.
+    its note type by the type's id: with another deck id, learners would get every card a
+    second time; with another note type id, their notes would never update again.
     """
     problems = []
     for key, built, now, harm in (
@@ -168,8 +169,14 @@ def identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[P
             config.note_type_id,
             "learners' Anki would report every card as conflicting and never update it again",
         ),
+        (
+            "cloze_note_type_id",
+            lock.cloze_note_type_id,
+            config.cloze_note_type_id,
+            "learners' Anki would report every cloze card as conflicting and never update it again",
+        ),
     ):
-        if built is not None and built != now:
+        if built is not None and now is not None and built != now:
             problems.append(
                 Problem(
                     display_path(config.path),

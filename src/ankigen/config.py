@@ -131,7 +131,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
         subdecks,
         subdeck_ids,
         doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
-        {key: doc.key_lines.get(key, 1) for key in ("deck_id", "note_type_id")},
+        {k: doc.key_lines.get(k, 1) for k in ("deck_id", "note_type_id", "cloze_note_type_id")},
     )
 
 

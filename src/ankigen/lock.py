@@ -73,6 +73,7 @@ class Lock:
     cloze_schema: str | None = None
     deck_id: int | None = None  # deck.yaml's ids when last built: GUIDs and note types use them
     note_type_id: int | None = None
+    cloze_note_type_id: int | None = None  # on the cloze note type's line, when there is one
     # where each card's entry is in the lock file, for messages; not part of the lock's value
     card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -153,6 +154,7 @@ def read_lock(path: Path) -> Lock:
         cloze_type = data.get("cloze_note_type")
         cloze_schema = cloze_type.get("schema") if cloze_type else None
         deck_id, note_type_id = data.get("deck_id"), data.get("note_type_id")
+        cloze_id = cloze_type.get("id") if cloze_type else None
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -184,6 +186,7 @@ def read_lock(path: Path) -> Lock:
             cloze_schema=None if cloze_schema is None else str(cloze_schema),
             deck_id=None if deck_id is None else int(deck_id),
             note_type_id=None if note_type_id is None else int(note_type_id),
+            cloze_note_type_id=None if cloze_id is None else int(cloze_id),
             card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -219,7 +222,7 @@ def update_lock(
     clozes: dict[str, tuple[int, ...]] | None = None,
     cloze_note_type_hash: str | None = None,
     cloze_schema: str | None = None,
-    ids: tuple[int, int] | None = None,
+    ids: tuple[int, int, int | None] | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
@@ -233,8 +236,8 @@ def update_lock(
 
     ``clozes`` are the deletion numbers of the cloze cards, by id; a tombstone keeps those of
     its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
-    the package has one (``None``: it has none). ``ids`` are deck.yaml's deck and note type
-    ids, recorded as given (kept from ``lock`` when ``None``).
+    the package has one (``None``: it has none). ``ids`` are deck.yaml's deck, note type and
+    cloze note type ids, recorded as given (kept from ``lock`` when ``None``).
     """
     titles = titles or {}
     clozes = clozes or {}
@@ -308,7 +311,9 @@ def update_lock(
         cloze_note_type_changed=cloze_type is not lock.cloze_note_type,
     )
     cloze_schema = None if cloze_type is None else cloze_schema
-    deck_id, note_type_id = ids if ids is not None else (lock.deck_id, lock.note_type_id)
+    deck_id, note_type_id, cloze_id = (
+        ids if ids is not None else (lock.deck_id, lock.note_type_id, lock.cloze_note_type_id)
+    )
     return (
         Lock(
             note_type,
@@ -320,6 +325,7 @@ def update_lock(
             cloze_schema,
             deck_id=deck_id,
             note_type_id=note_type_id,
+            cloze_note_type_id=cloze_id if cloze_type is not None else None,
         ),
         changes,
     )
@@ -351,6 +357,8 @@ def format_lock(lock: Lock) -> str:
     cloze_type = lock.cloze_note_type
     if cloze_type is not None:  # only a deck with cloze cards has this line
         cloze_entry = {"hash": cloze_type.hash, "schema": lock.cloze_schema, "mod": cloze_type.mod}
+        if lock.cloze_note_type_id is not None:
+            cloze_entry["id"] = lock.cloze_note_type_id
         lines.append(f'  "cloze_note_type": {json.dumps(cloze_entry)},')
     lines.append('  "cards": {')
     entries = [
