@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 
+import cmarkgfm
 import pytest
 
 from ankigen import cmark
+
+
+def wrapper(markdown: str) -> str:
+    """cmarkgfm's own (leaking) conversion, with ankigen's options."""
+    return cmarkgfm.markdown_to_html_with_extensions(markdown, cmark.OPTIONS, ["table"])
+
 
 SAMPLES = [
     "",
@@ -20,13 +27,28 @@ SAMPLES = [
 ]
 
 
-def test_the_freeing_renderer_is_the_one_in_use():
-    assert cmark._renderer() is not cmark._wrapper_renderer
-
-
 @pytest.mark.parametrize("markdown", SAMPLES)
 def test_it_renders_exactly_as_cmarkgfm_does(markdown):
-    assert cmark.markdown_html(markdown) == cmark._wrapper_renderer(markdown)
+    assert cmark.render(markdown).html == wrapper(markdown)
+
+
+def test_one_parse_shows_every_image_and_piece_of_raw_html_with_its_line():
+    seen = []
+
+    def image(destination: str, line: int) -> str | None:
+        seen.append((destination, line))
+        return "renamed.png" if destination == "images/a b.png" else None
+
+    text = (
+        "One\ntwo ![a](<images/a b.png>) <b>bold</b>\n\n<div>\nblock\n</div>\n\n"
+        "- ![r][ref]\n\n[ref]: images/c.png\n\n`![not](code.png)`"
+    )
+    rendered = cmark.render(text, image)
+    assert seen == [("images/a b.png", 2), ("images/c.png", 8)]
+    assert rendered.raw_html == ((2, "<b>"), (2, "</b>"), (4, "<div>\nblock\n</div>\n"))
+    assert '<img src="renamed.png" alt="a" />' in rendered.html
+    assert '<img src="images/c.png" alt="r" />' in rendered.html
+    assert "<code>![not](code.png)</code>" in rendered.html
 
 
 def resident_mb() -> float:
@@ -38,8 +60,8 @@ def resident_mb() -> float:
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux's /proc")
 def test_rendering_keeps_no_memory():
     text = "\n\n".join(SAMPLES) * 4  # about 2 KB; cmarkgfm's wrapper keeps ~50 KB a call
-    cmark.markdown_html(text)
+    cmark.render(text, lambda destination, line: "x.png")
     before = resident_mb()
     for _ in range(5_000):
-        cmark.markdown_html(text)
+        cmark.render(text, lambda destination, line: "x.png")
     assert resident_mb() - before < 40

@@ -34,7 +34,7 @@ def render(markdown: str, card: Path | None = None, cards: Path | None = None) -
          'a</th>\n<th style="text-align:right">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
          '<td style="text-align:left">1</td>\n<td style="text-align:right">2</td>\n</tr>\n'
          "</tbody>\n</table>"),
-        # a non-breaking space is text, not whitespace to strip (markdown-it-py strips it)
+        # a non-breaking space is text, not whitespace to strip
         ("\xa0x\xa0", "<p>&nbsp;x&nbsp;</p>"),
         # a code fence left open runs to the end, its last line ending as every line does
         ("```\ncode", "<pre><code>code\n</code></pre>"),
@@ -64,21 +64,30 @@ def test_an_image_is_bundled_however_markdown_writes_it(tmp_path, markdown):
     assert "images/" not in html
 
 
-def test_raw_html_shows_a_bundled_image_but_nothing_else(tmp_path):
+def test_only_markdown_images_are_bundled(tmp_path):
     cards = tmp_path / "cards"
     (cards / "images").mkdir(parents=True)
     (cards / "images" / "x.png").write_bytes(PNG)
-    (cards / "images" / "y.png").write_bytes(PNG + b"\0")
-    markdown = (
-        '![x](images/x.png) `<img src="images/x.png">` <img alt="r" src=\'images/x.png\'>\n'
-        '<img src="images/y.png" alt="not bundled">'
-    )
+    markdown = '![x](images/x.png) `<img src="images/x.png">`\n<img alt="r" src="images/x.png">'
     html, _, problems = Renderer(cards).render_section(Section(markdown, 5), "c.md", cards / "c.md")
     assert html == (
-        f'<p><img src="{NAME}" alt="x"> <code>&lt;img src="images/x.png"&gt;</code> '
-        f'<img alt="r" src="{NAME}">\n<img alt="not bundled"></p>'
+        f'<p><img src="{NAME}" alt="x"> <code>&lt;img src="images/x.png"&gt;</code>\n'
+        '<img alt="r"></p>'
     )
     assert [str(p) for p in problems] == [
-        "c.md:6: warning: removed src='images/y.png' from <img>: write images as ![alt](path) "
+        "c.md:6: warning: removed src='images/x.png' from <img>: write images as ![alt](path) "
         "to bundle them"
     ]
+
+
+def test_an_image_after_raw_html_is_still_found(tmp_path):
+    """Found by review when two parsers were at work: one parse now sees what it renders."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    for markdown in ("</pre>\u00a0\n![x](images/missing.png)", "<search>![x](images/missing.png)"):
+        _, _, problems = Renderer(cards).render_section(
+            Section(markdown, 5), "c.md", cards / "c.md"
+        )
+        assert [p.message for p in problems if p.is_error] == [
+            "image images/missing.png not found (paths are relative to the card file)"
+        ]

@@ -7,12 +7,11 @@ cut out by ``mathtex`` first and stand in the Markdown as placeholders from Unic
 private-use area, which Markdown passes through as plain text; after converting, each
 placeholder is replaced by its formula's HTML. Markdown never sees TeX.
 
-On the way, images (``![alt](images/x.png)``) are bundled under content-hash names
-(``media``), raw HTML the author wrote is checked for what the sanitizer will remove, and
-the finished HTML passes the allow-list sanitizer (``sanitize``): what reaches Anki is safe.
-Finding images and raw HTML, each with its line in the card file, needs the document's
-structure, which cmarkgfm does not expose: markdown-it-py (also CommonMark) reads it for the
-few sections that have any (``![`` or ``<`` in the text).
+On the way, from the same parse, images (``![alt](images/x.png)``) are bundled under
+content-hash names (``media``), raw HTML the author wrote is checked for what the sanitizer
+will remove, each at its line in the card file, and the finished HTML passes the
+allow-list sanitizer (``sanitize``): what reaches Anki is safe. An ``<img>`` in raw HTML is
+not bundled: its ``src`` is removed, with a warning.
 """
 
 from __future__ import annotations
@@ -21,11 +20,9 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from .cloze import MAX_CLOZE, OPEN, ClozeField, protect
-from .cmark import markdown_html
+from .cmark import render as render_markdown
 from .config import DeckConfig
 from .errors import Problem
 from .mathtex import Formula, scan
@@ -34,13 +31,6 @@ from .notetype import BASIC, CLOZE
 from .sanitize import clean, removed_parts
 from .validate import CardSource, Section
 
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.token import Token
-
-IMAGE_OPEN = "!["  # every Markdown image, inline or by reference, starts so
-# the src of an <img>, whether Markdown made it or the author wrote it as raw HTML
-IMG_SRC = re.compile(r"""(<img\b[^>]*?\ssrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
 
@@ -93,16 +83,7 @@ class Renderer:
     """
 
     def __init__(self, cards_dir: Path | None = None) -> None:
-        self._inspector: MarkdownIt | None = None
         self.cards_dir = cards_dir
-
-    def _structure(self, markdown: str) -> list[Token]:
-        """The tokens of ``markdown``: only sections with images or raw HTML need them."""
-        if self._inspector is None:
-            from markdown_it import MarkdownIt  # most decks never need it: load it on demand
-
-            self._inspector = MarkdownIt("commonmark", {"html": True}).enable("table")
-        return self._inspector.parse(markdown)
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
         """Render both sections of ``card``; problems (errors and warnings) found on the way."""
@@ -157,25 +138,24 @@ class Renderer:
                 parts.append(f"{PLACEHOLDER_OPEN}{len(parts)}{PLACEHOLDER_CLOSE}")
         source = "".join(parts)
         media: dict[str, MediaFile] = {}
-        images: dict[str, str] = {}  # each image's path as written (decoded) → its media name
-        if IMAGE_OPEN in source or "<" in source:  # images to bundle, raw HTML to inspect
-            lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
-            raw_html: list[tuple[int, str]] = []  # (source line, raw HTML the author wrote)
-            for token, line in _located(self._structure(source), lines):
-                if token.type == "image":
-                    src = str(token.attrGet("src") or "")
-                    found = resolve_image(src, card_path, self.cards_dir)
-                    if isinstance(found, str):
-                        problems.append(Problem(shown, line, found))
-                    else:
-                        media[found.name] = found
-                        images[unquote(src)] = found.name
-                else:
-                    raw_html.append((line, token.content))
-            for line, fragment in raw_html:
-                for offset, message in removed_parts(fragment, {*media, *images}):
-                    problems.append(Problem.warning(shown, line + offset - 1, message))
-        html_out = _bundled(markdown_html(source), images)
+        lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
+
+        def at(markdown_line: int) -> int:  # the card file's line of a line of ``source``
+            return lines[min(max(markdown_line, 1), len(lines)) - 1]
+
+        def bundle(destination: str, markdown_line: int) -> str | None:
+            found = resolve_image(destination, card_path, self.cards_dir)
+            if isinstance(found, str):
+                problems.append(Problem(shown, at(markdown_line), found))
+                return None
+            media[found.name] = found
+            return found.name
+
+        converted = render_markdown(source, bundle)
+        for markdown_line, fragment in converted.raw_html:
+            for offset, message in removed_parts(fragment, media):
+                problems.append(Problem.warning(shown, at(markdown_line) + offset - 1, message))
+        html_out = converted.html
         numbers: tuple[int, ...] = ()
         if cloze:
             split = PLACEHOLDER.split(html_out)  # text, formula index, text, …
@@ -196,24 +176,6 @@ class Renderer:
             problems=tuple(problems),
             clozes=numbers,
         )
-
-
-def _bundled(html_text: str, images: dict[str, str]) -> str:
-    """``html_text`` with each image's path replaced by the name its file is bundled under.
-
-    A raw HTML ``<img>`` showing a file that a Markdown image of the field bundles shows the
-    bundled file too; any other ``src`` is left for the sanitizer to remove.
-    """
-    if not images:
-        return html_text
-
-    def bundle(match: re.Match[str]) -> str:
-        name = images.get(unquote(html.unescape(match.group(3))))
-        if name is None:
-            return match.group(0)
-        return f"{match.group(1)}{match.group(2)}{name}{match.group(2)}"
-
-    return IMG_SRC.sub(bundle, html_text)
 
 
 def _deletion_line(section: Section, number: int) -> int:
@@ -325,26 +287,3 @@ def _source_lines(pieces: tuple[str | Formula, ...], first_line: int, newlines: 
             for k in range(piece.count("\n")):
                 lines.append(starts[index] + k + 1)
     return lines
-
-
-def _located(tokens: list[Token], lines: list[int]) -> list[tuple[Token, int]]:
-    """Images and raw HTML among ``tokens``, each with its line in the card file."""
-    found: list[tuple[Token, int]] = []
-    line = lines[0]
-
-    def at(markdown_line: int) -> int:
-        return lines[min(markdown_line, len(lines) - 1)]
-
-    for token in tokens:
-        if token.map is not None:
-            line = at(token.map[0])
-        if token.type == "html_block":
-            found.append((token, line))
-        elif token.type == "inline" and token.children:
-            row = token.map[0] if token.map is not None else None
-            for child in token.children:
-                if child.type in ("softbreak", "hardbreak") and row is not None:
-                    row += 1
-                elif child.type in ("image", "html_inline"):
-                    found.append((child, at(row) if row is not None else line))
-    return found

@@ -46,7 +46,7 @@ DIGEST_SIZE = 32
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONCRETE_PATH = type(Path())
 # libraries whose behaviour shapes the HTML or the package, besides ankigen's own requirements
-RENDERING_LIBRARIES = ("cmarkgfm", "markdown-it-py", "mdurl", "pyyaml", "genanki")
+RENDERING_LIBRARIES = ("cmarkgfm", "cffi", "pyyaml", "genanki")
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 import nh3
 
@@ -131,7 +130,7 @@ class _Inspector(HTMLParser):
         elif tag == "img" and name == "src":
             if value.startswith("//") or SCHEME.match(value):
                 self.report(f"image {value}", NETWORK_REASON)
-            elif value not in self.media and unquote(value) not in self.media:
+            elif value not in self.media:
                 self.report(
                     f"src={value!r} from <img>", "write images as ![alt](path) to bundle them"
                 )
@@ -147,11 +146,7 @@ class _Inspector(HTMLParser):
 
 
 def removed_parts(raw_html: str, media: Collection[str] = ()) -> list[tuple[int, str]]:
-    """What ``clean`` removes from ``raw_html``: (line within it, 1-based; description).
-
-    ``media``: what an ``<img src>`` may name to stay (bundled names, or paths that the
-    renderer replaces by bundled names).
-    """
+    """What ``clean`` removes from ``raw_html``: (line within it, 1-based; description)."""
     inspector = _Inspector(frozenset(media))
     inspector.feed(raw_html)
     inspector.close()
