@@ -209,8 +209,8 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "cards/ankigen.lock:1: cards/ankigen.lock is missing or empty, but version 1.0.0 was "
-        "released: a release would stamp every such card as new, and learners' own edits to "
-        "them would be overwritten; restore ankigen.lock from version control"
+        "released: a build would stamp every card as new, and learners' own edits to them "
+        "would be overwritten; restore ankigen.lock from version control"
     )
     lock.write_text(re.sub(r'(?m)^    "ML0027": .*\n', "", text), encoding="utf-8")
     result = runner.invoke(main, ["release", "patch"])
@@ -218,6 +218,10 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
     assert "cards/ankigen.lock does not know ML0027, released in version 1.0.0" in result.stderr
     assert (cards / "deck.yaml").read_bytes() == deck_before
     assert not (workdir / "output").exists()
+    lock.unlink()
+    result = runner.invoke(main, ["build"])  # a plain build stops too
+    assert result.exit_code == 1
+    assert "cards/ankigen.lock is missing or empty, but version 1.0.0" in result.stderr
 
 
 def test_release_bumps_only_the_version_line(workdir, runner):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import content_hash, note_fields, tombstone_fields, tombstone_hash
+from .changelog import RELEASE_FILE, read_manifest
 from .config import SEMVER, DeckConfig, random_id
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
@@ -64,6 +65,9 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         old_text = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
     except AnkigenError as exc:
         raise AnkigenError(problems + exc.problems) from None
+    released = read_manifest(cards_dir / RELEASE_FILE)
+    if released.cards and not lock.cards and not lock.retired:
+        raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
     hashes = {card.id: card.digest or content_hash(card) for card in deck.cards}
     schema = note_type.schema_hash()
     clozes = {card.id: card.clozes for card in deck.cards if card.kind == CLOZE}
@@ -131,6 +135,18 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         warnings=tuple(sorted(problems)),
         cloze_note_type=cloze_type,
         lock_warnings=tuple(sorted(against_lock)),
+    )
+
+
+def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
+    """The error for a deck released before whose lock is gone."""
+    shown = display_path(lock_path)
+    return Problem(
+        shown,
+        1,
+        f"{shown} is missing or empty, but version {released} was released: a build would "
+        "stamp every card as new, and learners' own edits to them would be overwritten; "
+        f"restore {LOCK_FILE} from version control",
     )
 
 

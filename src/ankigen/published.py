@@ -36,6 +36,7 @@ def changed_package_problem(target: Path, data: bytes, version: str) -> Problem 
         *(f"{c.label} changed" for c in diff.updated + diff.not_applied + diff.blocked),
         *(f"{c.label} retired" for c in diff.retired),
         *(f"{c.label} removed" for c in diff.left_behind),
+        *(f"{c.label} re-stamped" for c in diff.restamped),  # same text, newer: a lock lost?
     ]
     what = ", ".join(differing[:SHOWN]) + (
         f" and {len(differing) - SHOWN} more" if len(differing) > SHOWN else ""

@@ -31,6 +31,7 @@ from .changelog import (
     read_manifest,
     released_card,
 )
+from .check import lost_lock_problem
 from .config import DECK_FILE, load_config
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, Lock, read_lock
@@ -102,21 +103,18 @@ def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -
     missing = sorted((set(manifest.cards) | set(manifest.retired)) - known)
     if not missing:
         return
-    shown = display_path(lock_path)
     if not known:
-        what = f"{shown} is missing or empty, but version {manifest.version} was released"
-    else:
-        listed = ", ".join(missing[:5]) + (
-            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        )
-        what = f"{shown} does not know {listed}, released in version {manifest.version} or before"
+        raise AnkigenError([lost_lock_problem(lock_path, manifest.version)])
+    shown = display_path(lock_path)
+    listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     raise AnkigenError(
         [
             Problem(
                 shown,
                 1,
-                f"{what}: a release would stamp every such card as new, and learners' own edits "
-                f"to them would be overwritten; restore {LOCK_FILE} from version control",
+                f"{shown} does not know {listed}, released in version {manifest.version} or "
+                "before: a release would stamp them as new, and learners' own edits to them "
+                f"would be overwritten; restore {LOCK_FILE} from version control",
             )
         ]
     )
