@@ -14,7 +14,6 @@ from pathlib import Path
 from .assemble import assemble
 from .atomic import atomic_write_bytes
 from .buildrecord import InputSnapshot, record_build, snapshot_inputs, unchanged_result
-from .changelog import RELEASE_FILE, read_manifest
 from .check import CheckedDeck, check_deck
 from .config import DECK_FILE, DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
@@ -194,8 +193,8 @@ def build(
             ]
         )
     target = out_dir / config.package_name
-    manifest = read_manifest(cards_dir / RELEASE_FILE)
-    notes = manifest.notes if manifest.version == config.version else ""
+    released = checked.released  # read once, by the check
+    notes = released.notes if released.version == config.version else ""
     deck_package = assemble(
         config, checked.note_type, rendered, new_lock, notes, checked.cloze_note_type
     )

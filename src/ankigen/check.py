@@ -12,11 +12,11 @@ Errors stop the build. Warnings are reported and the build goes on, unless ``str
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assemble import content_hash, note_fields, tombstone_fields, tombstone_hash
-from .changelog import RELEASE_FILE, read_manifest
+from .changelog import RELEASE_FILE, ReleaseManifest, read_manifest
 from .config import SEMVER, DeckConfig, random_id
 from .errors import AnkigenError, Problem, display_path
 from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
@@ -43,6 +43,7 @@ class CheckedDeck:
     warnings: tuple[Problem, ...]
     # the warnings that compare the sources with the lock: once ``lock`` is written, they go
     lock_warnings: tuple[Problem, ...] = ()
+    released: ReleaseManifest = field(default_factory=ReleaseManifest)  # the last release
     cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
 
 
@@ -76,6 +77,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         if config.cloze_note_type_id is None:
             raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
         cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
+    cloze_schema = cloze_type.schema_hash() if cloze_type else None
 
     def old_clozes(card_id: str) -> tuple[int, ...]:
         old = lock.cards.get(card_id) or lock.retired.get(card_id)
@@ -101,7 +103,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         ),
         clozes=clozes,
         cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
-        cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        cloze_schema=cloze_schema,
         ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
     )
     lock_shown = display_path(lock_path)
@@ -113,7 +115,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
             changes,
             schema,
             lock_shown,
-            cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+            cloze_schema=cloze_schema,
         ),
         *note_kind_problems(lock, deck.cards, lock_shown),
     ]
@@ -135,6 +137,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         warnings=tuple(sorted(problems)),
         cloze_note_type=cloze_type,
         lock_warnings=tuple(sorted(against_lock)),
+        released=released,
     )
 
 
