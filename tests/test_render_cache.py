@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import ankigen.build
+import ankigen.buildrecord
 from ankigen import notetype, rendercache
 from ankigen.build import build
 from ankigen.buildrecord import snapshot_inputs, unchanged_result
@@ -395,3 +396,85 @@ def test_strict_is_an_input_too(cards, tmp_path):
     assert again.unchanged and any("onclick" in w.message for w in again.warnings)
     with pytest.raises(AnkigenError):
         build(cards, tmp_path / "out", now=T0, strict=True)
+
+
+def clock_ahead(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Builds from now on see the clock ``seconds`` ahead, as if the files had been saved
+    that long before (a file's change time cannot be set back)."""
+    real = ankigen.buildrecord.time.time_ns
+    monkeypatch.setattr(
+        ankigen.buildrecord.time, "time_ns", lambda: real() + int(seconds * 1_000_000_000)
+    )
+
+
+def opened_by_snapshot(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the input snapshot of each build reads (``buildrecord``)."""
+    seen: list[str] = []
+
+    def counting(path, *args, **kwargs):
+        seen.append(Path(path).name)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(ankigen.buildrecord, "open", counting, raising=False)
+    return seen
+
+
+def test_a_rebuild_reads_only_the_files_whose_status_changed(cards, tmp_path, monkeypatch):
+    settled(cards, tmp_path / "out")
+    clock_ahead(monkeypatch, 3600)
+    build(cards, tmp_path / "out", now=T0)  # records each file's status with its digest
+    opened = opened_by_snapshot(monkeypatch)
+    path = card_file(cards, "DL0002")
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    again = build(cards, tmp_path / "out", now=T0 + 60, force=True)
+    assert again.changes.changed == ("DL0002",)
+    # the edited card, and the lock, which the build itself writes and never records
+    assert sorted(opened) == sorted([path.name, "ankigen.lock"])
+
+
+def test_a_touched_file_is_read_once_then_trusted_again(cards, tmp_path, monkeypatch):
+    settled(cards, tmp_path / "out")
+    clock_ahead(monkeypatch, 3600)
+    build(cards, tmp_path / "out", now=T0)
+    path = card_file(cards, "ML0029")
+    path.touch()  # a new status, the same content: nothing to build
+    opened = opened_by_snapshot(monkeypatch)
+    assert build(cards, tmp_path / "out", now=T0).unchanged
+    assert sorted(opened) == sorted([path.name, "ankigen.lock"])
+    opened.clear()
+    assert build(cards, tmp_path / "out", now=T0).unchanged
+    assert opened == ["ankigen.lock"]
+
+
+def test_an_edit_that_keeps_size_and_date_is_still_seen(cards, tmp_path, monkeypatch):
+    settled(cards, tmp_path / "out")
+    clock_ahead(monkeypatch, 3600)
+    build(cards, tmp_path / "out", now=T0)
+    path = card_file(cards, "ML0030")
+    text = path.read_text(encoding="utf-8")
+    before = path.stat()
+    head, _, tail = text.rpartition("a")  # a letter of the answer's last words
+    swapped = f"{head}e{tail}"
+    assert swapped != text and len(swapped) == len(text)
+    path.write_text(swapped, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or an archive
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    again = build(cards, tmp_path / "out", now=T0 + 60, force=True)  # the change time tells
+    assert not again.unchanged and again.changes.changed == ("ML0030",)
+
+
+def test_a_file_saved_just_before_a_build_is_read_again_next_time(cards, tmp_path, monkeypatch):
+    settled(cards, tmp_path / "out")
+    path = card_file(cards, "ML0027")
+    path.write_text(path.read_text(encoding="utf-8") + "\nJust saved.\n", encoding="utf-8")
+    build(cards, tmp_path / "out", now=T0, force=True)  # within the clock's tick of that save
+    config = load_config(cards)
+    recorded = ankigen.buildrecord.known_files(ankigen.buildrecord.read_record(cards, config))
+    # its status could hide a second save within the same tick of the clock
+    assert path.relative_to(cards).as_posix() not in recorded
+    clock_ahead(monkeypatch, 3600)
+    opened = opened_by_snapshot(monkeypatch)
+    assert build(cards, tmp_path / "out", now=T0).unchanged
+    assert path.name in opened
+    recorded = ankigen.buildrecord.known_files(ankigen.buildrecord.read_record(cards, config))
+    assert path.relative_to(cards).as_posix() in recorded  # settled now: trusted from here on

@@ -6,9 +6,4 @@ The pipeline, one module a stage:
 ``lock``) → ``package`` (a reproducible ``.apkg``). ``build`` runs the stages in order.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ankigen")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+__version__ = "0.1.0"  # the one place it is set; pyproject.toml reads it from here

@@ -13,12 +13,20 @@ from pathlib import Path
 
 from .assemble import assemble
 from .atomic import atomic_write_bytes
-from .buildrecord import InputSnapshot, record_build, snapshot_inputs, unchanged_result
+from .buildrecord import (
+    InputSnapshot,
+    known_files,
+    read_record,
+    record_build,
+    refresh_statuses,
+    snapshot_inputs,
+    unchanged_result,
+)
 from .check import CheckedDeck, check_deck
 from .config import DECK_FILE, DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
-from .incremental import card_outcomes
-from .load import discover
+from .incremental import card_outcomes, display_named
+from .load import discover_named
 from .lock import LOCK_FILE, LockChanges
 from .package import package_bytes, write_package_bytes
 from .progress import Progress
@@ -95,13 +103,18 @@ def render_cards(
 
 
 def render_deck(
-    cards_dir: Path, *, use_cache: bool = True, progress: Progress | None = None
+    cards_dir: Path,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    digests: dict[str, str] | None = None,
 ) -> RenderedDeck:
     """Load, validate and render every card of ``cards_dir``, collecting every problem.
 
     Each card file is loaded, validated and rendered on its own (``incremental``): from the
     render cache when ``use_cache`` and it is unchanged, on all CPU cores when many are not.
-    ``progress`` hears how the rendering goes.
+    ``progress`` hears how the rendering goes. ``digests`` are the files' SHA-256 digests
+    (hex, by path below ``cards_dir``) when a snapshot has them (``buildrecord``).
     """
     problems: list[Problem] = []
     config: DeckConfig | None = None
@@ -109,14 +122,26 @@ def render_deck(
         config = load_config(cards_dir)
     except AnkigenError as exc:
         problems.extend(exc.problems)
-    paths = discover(cards_dir)
+    named = discover_named(cards_dir)
+    paths = [path for _, path, _ in named]
     if config is None:  # still check the cards, against any category: all problems at once
         stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
         outcomes = card_outcomes(cards_dir, paths, stand_in, use_cache=False, progress=progress)
         problems.extend(problem for outcome in outcomes for problem in outcome.problems)
         problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
         return RenderedDeck(None, (), tuple(problems))
-    outcomes = card_outcomes(cards_dir, paths, config, use_cache=use_cache, progress=progress)
+    known = None
+    if digests is not None:  # the snapshot's digest of each card file's content
+        known = [digests.get(name) for name, _, _ in named]
+    outcomes = card_outcomes(
+        cards_dir,
+        paths,
+        config,
+        use_cache=use_cache,
+        progress=progress,
+        digests=known,
+        shown=display_named(cards_dir, named),
+    )
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
     problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
     rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
@@ -172,11 +197,11 @@ def build(
     """
     snapshot = None
     if use_cache:
-        snapshot = snapshot_inputs(cards_dir, out_dir, {"frozen": frozen, "strict": strict})
-        unchanged = _unchanged_build(snapshot, cards_dir, out_dir)
+        snapshot, unchanged = _snapshot(cards_dir, out_dir, {"frozen": frozen, "strict": strict})
         if unchanged is not None:
             return unchanged
-    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress)
+    digests = snapshot.files if snapshot is not None else None
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
     checked = check_deck(cards_dir, deck, now=now, strict=strict)
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
     lock_path, new_lock = checked.lock_path, checked.lock
@@ -245,18 +270,26 @@ def _remember(
     )
 
 
-def _unchanged_build(snapshot: InputSnapshot, cards_dir: Path, out_dir: Path) -> BuildResult | None:
-    """The last build's result, if nothing it read has changed and its package is intact."""
+def _snapshot(
+    cards_dir: Path, out_dir: Path, options: dict[str, bool]
+) -> tuple[InputSnapshot, BuildResult | None]:
+    """The build's inputs as they are now, and the last build's result if none has changed
+    and its package is intact."""
     try:
-        config = load_config(cards_dir)
+        config: DeckConfig | None = load_config(cards_dir)
     except AnkigenError:
-        return None
+        config = None
+    record = read_record(cards_dir, config) if config is not None else {}
+    snapshot = snapshot_inputs(cards_dir, out_dir, options, known_files(record))
+    if config is None:
+        return snapshot, None
     target = out_dir / config.package_name
-    found = unchanged_result(snapshot, config, target)
+    found = unchanged_result(snapshot, config, target, record)
     if found is None:
-        return None
+        return snapshot, None
+    refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
     per_category, warnings = found
-    return BuildResult(
+    return snapshot, BuildResult(
         output=target,
         config=config,
         per_category=per_category,

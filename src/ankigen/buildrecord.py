@@ -12,15 +12,24 @@ bytes again, so it reports the remembered result and writes nothing.
 The record is written only when no input changed while the build ran (sizes, change times
 and inodes compared before and after; the lock, which the build itself writes, by content),
 so the digest always describes the files the package was made from.
+
+The record also keeps each file's status (size, modification and change times, inode) with
+its digest, so that the next snapshot reads only the files whose status changed, as git
+does with its index. A file modified less than ``RACY_SECONDS`` before the snapshot is not
+kept so: a second edit within the clock's granularity could leave its status as it was, so
+it is read again next time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import stat
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +41,7 @@ from .notetype import basic_note_type
 from .rendercache import CACHE_FORMAT, cache_folder, cache_root
 
 RECORD = "build.json"
+RACY_SECONDS = 3  # a file changed this recently is read again by the next snapshot
 NOT_INPUTS = frozenset({".git", ".hg", ".svn"})  # version control: read by no build
 
 
@@ -43,6 +53,8 @@ class InputSnapshot:
     context: tuple[str, ...]  # what is not a file: ankigen, working directory, options
     files: dict[str, str]  # path below the cards folder → digest of its content (or link)
     stats: dict[str, tuple[int, ...]]  # path → (size, mtime, ctime, inode), to see changes
+    taken_ns: int = 0  # the clock when the snapshot began
+    read: tuple[str, ...] = ()  # the files whose status was not known, so were read
 
 
 def _digest(context: tuple[str, ...], files: dict[str, str]) -> str:
@@ -57,32 +69,45 @@ def _status(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def snapshot_inputs(cards_dir: Path, out_dir: Path, options: dict[str, Any]) -> InputSnapshot:
-    """Read every input of a build of ``cards_dir`` (the output folder and cache aside)."""
+def snapshot_inputs(
+    cards_dir: Path,
+    out_dir: Path,
+    options: dict[str, Any],
+    known: dict[str, tuple[tuple[int, ...], str]] | None = None,
+) -> InputSnapshot:
+    """Every input of a build of ``cards_dir`` (the output folder and cache aside).
+
+    ``known`` maps paths to the status and digest a previous build recorded (``known_files``):
+    a file whose status is the same is not read again.
+    """
+    taken_ns = time.time_ns()
+    known = known or {}
+    read: list[str] = []
     root = os.path.realpath(cards_dir)
     prefix = root if root.endswith(os.sep) else root + os.sep
     skip = {os.path.realpath(out_dir), os.path.realpath(cache_root())}
     files: dict[str, str] = {}
     stats: dict[str, tuple[int, ...]] = {}
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if name not in NOT_INPUTS and os.path.join(folder, name) not in skip
-        )
-        for name in [*names, *(n for n in subfolders if os.path.islink(os.path.join(folder, n)))]:
-            path = os.path.join(folder, name)
-            relative = path[len(prefix) :].replace(os.sep, "/")
-            try:
-                info = os.lstat(path)
-                stats[relative] = _status(info)
-                if stat.S_ISLNK(info.st_mode):
-                    files[relative] = "link:" + os.readlink(path)
-                    continue
-                with open(path, "rb") as handle:
-                    files[relative] = hashlib.sha256(handle.read()).hexdigest()
-            except OSError as exc:  # unreadable: the build reports it; the digest notes it
-                files[relative] = f"error:{exc.errno}"
+    for entry in _entries(root, skip):
+        path = entry.path
+        relative = path[len(prefix) :]
+        if os.sep != "/":
+            relative = relative.replace(os.sep, "/")
+        try:
+            info = entry.stat(follow_symlinks=False)
+            status = stats[relative] = _status(info)
+            before = known.get(relative)
+            if before is not None and before[0] == status:
+                files[relative] = before[1]
+                continue
+            read.append(relative)
+            if stat.S_ISLNK(info.st_mode):
+                files[relative] = "link:" + os.readlink(path)
+                continue
+            with open(path, "rb") as handle:
+                files[relative] = hashlib.sha256(handle.read()).hexdigest()
+        except OSError as exc:  # unreadable: the build reports it; the digest notes it
+            files[relative] = f"error:{exc.errno}"
     context = (
         f"format {CACHE_FORMAT}",
         rendercache.renderer_fingerprint(),
@@ -90,7 +115,26 @@ def snapshot_inputs(cards_dir: Path, out_dir: Path, options: dict[str, Any]) -> 
         str(cards_dir),
         json.dumps(options, sort_keys=True),
     )
-    return InputSnapshot(cards_dir, context, files, stats)
+    return InputSnapshot(cards_dir, context, files, stats, taken_ns, tuple(read))
+
+
+def _entries(root: str, skip: set[str]) -> Iterator[os.DirEntry[str]]:
+    """Every file and link below ``root``; folders in ``skip`` or version control left out,
+    linked folders not entered."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    left_out = entry.name in NOT_INPUTS or entry.path in skip
+                    if entry.is_dir(follow_symlinks=False):
+                        if not left_out:
+                            pending.append(entry.path)
+                    elif not (left_out and entry.is_symlink()):
+                        yield entry
+        except OSError:  # a folder that cannot be listed: what is in it cannot be read either
+            continue
 
 
 def _note_type(config: DeckConfig) -> str:
@@ -102,13 +146,39 @@ def _record_path(cards_dir: Path, config: DeckConfig) -> Path:
     return cache_folder(cards_dir, config) / RECORD
 
 
+def read_record(cards_dir: Path, config: DeckConfig) -> dict[str, Any]:
+    """The last build's record of ``cards_dir`` (empty when there is none or it is unreadable)."""
+    try:
+        record = json.loads(_record_path(cards_dir, config).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def known_files(record: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+    """The status and digest of each file, as the build that made ``record`` read it."""
+    files = record.get("files")
+    if not isinstance(files, dict):
+        return {}
+    # a status that is not four integers matches no file's status, so it does no harm
+    return {
+        name: (tuple(entry[:4]), entry[4])
+        for name, entry in files.items()
+        if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[4], str)
+    }
+
+
 def unchanged_result(
-    snapshot: InputSnapshot, config: DeckConfig, target: Path
+    snapshot: InputSnapshot, config: DeckConfig, target: Path, record: dict[str, Any] | None = None
 ) -> tuple[dict[str, int], tuple[Problem, ...]] | None:
     """What the last build reported (cards per category, warnings), if it was made from
-    exactly these inputs into ``target`` and ``target`` is still the file it wrote."""
+    exactly these inputs into ``target`` and ``target`` is still the file it wrote.
+
+    ``record`` is the last build's record when the caller has read it (``read_record``).
+    """
     try:
-        record = json.loads(_record_path(snapshot.cards_dir, config).read_text(encoding="utf-8"))
+        if record is None:
+            record = read_record(snapshot.cards_dir, config)
         digest = _digest((*snapshot.context, _note_type(config)), snapshot.files)
         if record.get("digest") != digest or record.get("target") != str(target.resolve()):
             return None
@@ -160,12 +230,45 @@ def record_build(
                 "per_category": per_category,
                 "warnings": [[p.path, p.line, p.message, p.severity] for p in warnings],
             },
+            "files": _statuses(snapshot, files, lock_name),
         }
-        path = _record_path(snapshot.cards_dir, config)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".build.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle)
-        os.replace(temp, path)
+        _write_record(snapshot.cards_dir, config, record)
     except OSError:
         pass  # only a later build's shortcut is lost
+
+
+def _statuses(
+    snapshot: InputSnapshot, files: dict[str, str], lock_name: str
+) -> dict[str, list[int | str]]:
+    """Each file's status and digest, for the next snapshot to trust; the lock, which builds
+    write, and files changed too recently to be trusted (``RACY_SECONDS``) left out."""
+    settled = snapshot.taken_ns - RACY_SECONDS * 1_000_000_000
+    return {
+        name: [*status, files[name]]
+        for name, status in snapshot.stats.items()
+        if name != lock_name and status[1] < settled and status[2] < settled
+    }
+
+
+def _write_record(cards_dir: Path, config: DeckConfig, record: dict[str, Any]) -> None:
+    path = _record_path(cards_dir, config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".build.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(record))  # one call: json.dump writes in small pieces
+    os.replace(temp, path)
+
+
+def refresh_statuses(
+    snapshot: InputSnapshot, config: DeckConfig, record: dict[str, Any], lock_path: Path
+) -> None:
+    """After a build that found nothing changed (``unchanged_result``), remember the status of
+    files it had to read: their status changed, not their content (a ``touch``, a checkout),
+    and without this every later build would read them again."""
+    root = os.path.realpath(snapshot.cards_dir)
+    lock_name = os.path.relpath(os.path.realpath(lock_path), root).replace(os.sep, "/")
+    statuses = _statuses(snapshot, snapshot.files, lock_name)
+    if not any(name in statuses for name in snapshot.read):
+        return  # nothing new to trust: leave the record as it is
+    with contextlib.suppress(OSError):  # only a later build's shortcut would be lost
+        _write_record(snapshot.cards_dir, config, {**record, "files": statuses})

@@ -222,8 +222,10 @@ def note_kind_problems(
         old = lock.cards.get(card.id)
         if old is None:
             continue
-        line = lock.card_lines.get(card.id, 1)
         was = CLOZE if old.clozes else BASIC
+        if was == BASIC == card.kind:
+            continue  # the common case: nothing can be lost
+        line = lock.card_lines.get(card.id, 1)
         if was != card.kind:
             problems.append(
                 Problem(

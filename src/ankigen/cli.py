@@ -15,16 +15,9 @@ from typing import Any
 import click
 
 from . import __version__
-from .apkg import read_package
 from .build import build, check
-from .diff import diff_packages, format_diff
 from .errors import AnkigenError, Problem, display_path
-from .importer import plan_import, read_listing, write_import
-from .inventory import list_data, list_lines, select, stats_data, stats_lines, take_inventory
-from .newcard import UsageProblem, plan_new_card, write_new_card
-from .preview import write_preview
 from .progress import Progress, worth_showing
-from .release import release
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 CARDS_OPTION = click.option(
@@ -246,6 +239,8 @@ def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None, quiet: 
 
     Example: ankigen preview --mathjax node_modules/mathjax
     """
+    from .preview import write_preview  # imported when used: a build need not load it
+
     with progress_bar(quiet) as progress:
         page = write_preview(cards_dir, out_dir, mathjax, progress=progress)
     click.echo(f"Wrote {display_path(page)}: open it in a browser.")
@@ -267,6 +262,8 @@ def import_command(listing: str, cards_dir: Path, force: bool, dry_run: bool) ->
 
     Example: ankigen import listing.txt --dry-run
     """
+    from .importer import plan_import, read_listing, write_import
+
     text, shown = read_listing(listing, sys.stdin.buffer)
     plan = plan_import(text, shown, cards_dir, force=force)
     if not dry_run:
@@ -292,6 +289,9 @@ def diff_command(old: Path, new: Path) -> None:
 
     Example: ankigen diff output/deck-1.0.0.apkg output/deck-1.1.0.apkg
     """
+    from .apkg import read_package
+    from .diff import diff_packages, format_diff
+
     click.echo(format_diff(diff_packages(read_package(old), read_package(new))))
 
 
@@ -318,6 +318,8 @@ def release_command(
 
     Example: ankigen release minor
     """
+    from .release import release
+
     with progress_bar(quiet) as progress:
         result = release(
             cards_dir,
@@ -352,6 +354,8 @@ def new_command(
 
     Example: ankigen new "Batch Normalization" --category DL
     """
+    from .newcard import UsageProblem, plan_new_card, write_new_card
+
     card_id, title = (id_or_title, title) if title is not None else (None, id_or_title)
     try:
         card = plan_new_card(cards_dir, title, card_id, category, cloze=cloze)
@@ -381,6 +385,8 @@ def list_command(
 
     Example: ankigen list --changed --json
     """
+    from .inventory import list_data, list_lines, select, take_inventory
+
     with progress_bar(quiet) as progress:
         inventory = take_inventory(cards_dir, progress=progress)
     known = inventory.config.categories
@@ -407,6 +413,8 @@ def stats_command(cards_dir: Path, as_json: bool, quiet: bool) -> None:
 
     Example: ankigen stats --json
     """
+    from .inventory import stats_data, stats_lines, take_inventory
+
     with progress_bar(quiet) as progress:
         inventory = take_inventory(cards_dir, progress=progress)
     if as_json:

@@ -14,6 +14,7 @@ depend on the image files, which the key does not cover.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -30,7 +31,7 @@ from .notetype import basic_note_type
 from .progress import Progress
 from .render import RenderedCard, Renderer
 from .rendercache import CacheKeys, open_render_cache
-from .validate import CardSource, validate_card
+from .validate import CardRef, validate_card
 
 # Rendering one card takes about half a millisecond; below this many cards to render,
 # starting worker processes costs more than it saves.
@@ -41,9 +42,13 @@ IMAGE_MARK = b"!["  # every Markdown image, inline or by reference, starts so
 
 @dataclass(frozen=True)
 class CardOutcome:
-    """What one card file turned into: its source and HTML when valid, and its problems."""
+    """What one card file turned into: where it is and its HTML when valid, and its problems.
 
-    source: CardSource | None
+    Only the card's reference (id, file, line) outlives rendering: the checks across cards
+    need no more, and the render cache then holds no Markdown.
+    """
+
+    source: CardRef | None
     rendered: RenderedCard | None
     problems: tuple[Problem, ...]
 
@@ -63,7 +68,7 @@ def card_outcome(
     rendered = replace(
         rendered, checks=tuple(card_problems(rendered)), digest=content_hash(rendered)
     )
-    return CardOutcome(source, rendered, (*problems, *render_problems))
+    return CardOutcome(CardRef.of(source), rendered, (*problems, *render_problems))
 
 
 def card_outcomes(
@@ -75,13 +80,19 @@ def card_outcomes(
     workers: int | None = None,
     parallel_min: int = PARALLEL_MIN_CARDS,
     progress: Progress | None = None,
+    digests: Sequence[str | None] | None = None,
+    shown: Sequence[str] | None = None,
 ) -> list[CardOutcome]:
     """The outcome of every card file in ``paths``, in that order.
 
     With ``use_cache``, outcomes come from the render cache where it has them, and the new
-    ones are saved to it. ``workers`` (default: the usable CPU cores) processes render the
-    rest when there are at least ``parallel_min`` of them. ``progress`` hears how many of
-    the cards to render are done.
+    ones are saved to it. ``digests`` are the files' SHA-256 digests (hex) where a snapshot
+    of the inputs has them (``buildrecord``); those files are not read to be looked up.
+    A card that shows an image is never stored, so looking it up by digest finds nothing.
+    ``shown`` are the paths' ``display_path`` when the caller has them (``display_named``).
+    ``workers`` (default: the usable CPU cores) processes render the rest when there are at
+    least ``parallel_min`` of them. ``progress`` hears how many of the cards to render are
+    done.
     """
     cache = (
         open_render_cache(cards_dir, config, basic_note_type(config.note_type_id, config.name))
@@ -93,15 +104,17 @@ def card_outcomes(
     outcomes: list[CardOutcome | None] = [None] * len(paths)
     todo: list[Task] = []
     look_up = cache is not None and not cache.is_empty()  # a first build need not read twice
-    for index, (path, shown) in enumerate(zip(paths, display_paths(paths), strict=True)):
+    known = digests if digests is not None else [None] * len(paths)
+    names = display_paths(paths) if shown is None else shown
+    for index, (path, name, digest) in enumerate(zip(paths, names, known, strict=True)):
         if cache is not None and look_up:
-            data = _read(path)
-            if data is not None and IMAGE_MARK not in data:
-                found = cache.get(cache.keys.card_key(path, shown, data))
+            content = _content_digest(path, digest)
+            if content is not None:
+                found = cache.get(cache.keys.card_key(path, name, content))
                 if isinstance(found, CardOutcome):
                     outcomes[index] = found
                     continue
-        todo.append((index, path, shown))
+        todo.append((index, path, name))
     keys = cache.keys if cache is not None else None
     for (index, _, _), (key, outcome) in zip(
         todo,
@@ -181,9 +194,23 @@ def _render_chunk(
         data = _read(path)
         key = None
         if keys is not None and data is not None and IMAGE_MARK not in data:
-            key = keys.card_key(path, shown, data)
+            key = keys.card_key(path, shown, hashlib.sha256(data).digest())
         results.append((key, card_outcome(path, data, shown, config, renderer)))
     return results
+
+
+def _content_digest(path: Path, known: str | None) -> bytes | None:
+    """The SHA-256 of a card file's bytes: ``known`` (hex) if given, else read; ``None`` when
+    it cannot be read or shows an image (such a card is never looked up)."""
+    if known is not None and len(known) == 64:
+        try:
+            return bytes.fromhex(known)
+        except ValueError:
+            pass
+    data = _read(path)
+    if data is None or IMAGE_MARK in data:
+        return None
+    return hashlib.sha256(data).digest()
 
 
 def _read(path: Path) -> bytes | None:
@@ -219,5 +246,25 @@ def display_paths(paths: Sequence[Path]) -> list[str]:
         if folder is None:
             folder = folders[parent] = os.path.realpath(parent or ".")
         full = os.path.join(folder, name)
+        shown.append(full[len(prefix) :] if full.startswith(prefix) else path.as_posix())
+    return shown
+
+
+def display_named(cards_dir: Path, named: Sequence[tuple[str, Path, bool]]) -> list[str]:
+    """``display_path`` of every card file ``load.discover_named`` found below ``cards_dir``.
+
+    ``discover_named`` enters no linked folder, so a file that is not a link itself resolves
+    to the resolved cards folder and its name: one ``realpath`` for the whole deck.
+    """
+    if os.sep != "/":
+        return [display_path(path) for _, path, _ in named]
+    prefix = os.path.realpath(os.getcwd()).rstrip("/") + "/"
+    base = os.path.realpath(cards_dir).rstrip("/") + "/"
+    shown: list[str] = []
+    for name, path, link in named:
+        if link:
+            shown.append(display_path(path))
+            continue
+        full = base + name
         shown.append(full[len(prefix) :] if full.startswith(prefix) else path.as_posix())
     return shown

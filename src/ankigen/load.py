@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +26,38 @@ class RawCard:
 
 def discover(cards_dir: Path) -> list[Path]:
     """Every ``*.md`` below ``cards_dir``, skipping hidden files and folders, in sorted order."""
-    found: list[tuple[str, Path]] = []
-    for path in cards_dir.rglob(f"*{CARD_SUFFIX}"):
-        relative = path.relative_to(cards_dir)
-        if any(part.startswith(".") for part in relative.parts):
+    return [path for _, path, _ in discover_named(cards_dir)]
+
+
+def discover_named(cards_dir: Path) -> list[tuple[str, Path, bool]]:
+    """``discover``, each path with its name below ``cards_dir`` (``/``-separated) and
+    whether it is a link.
+
+    Linked folders are not entered (a link may lead in a loop); a link named ``*.md`` is kept
+    even when it leads nowhere, so that reading it reports why.
+    """
+    found: list[tuple[str, str, bool]] = []
+    pending = [""]
+    root = os.fspath(cards_dir)
+    while pending:
+        relative = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, relative) if relative else root) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    below = f"{relative}/{name}" if relative else name
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(below)
+                    elif name.endswith(CARD_SUFFIX):
+                        link = entry.is_symlink()
+                        if link or entry.is_file():
+                            found.append((below, entry.path, link))
+        except OSError:  # a folder that cannot be listed holds no cards we can read
             continue
-        # a link that leads nowhere (or in a loop) is kept, so that reading it reports why
-        if path.is_file() or path.is_symlink():
-            found.append((relative.as_posix(), path))
-    return [path for _, path in sorted(found, key=lambda item: item[0])]
+    found.sort()
+    return [(name, Path(path), link) for name, path, link in found]
 
 
 def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -> RawCard | Problem:

@@ -10,12 +10,12 @@ those numbers to file names, numbered in name order so that the bytes never vary
 
 from __future__ import annotations
 
-import io
+import hashlib
 import itertools
 import json
+import os
 import sqlite3
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,15 @@ import genanki
 from .assemble import DeckPackage, NoteRecord
 from .atomic import atomic_write_bytes
 from .notetype import BASIC, CLOZE, NoteTypeSpec
+from .zipfast import zip_bytes
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COLLECTION_ENTRY = "collection.anki2"
-# zlib's fastest level. Measured on the 10,000-card benchmark deck (a 21.9 MB database):
-# level 1 gives 4.53 MB in 0.09 s, level 6 (zlib's default) 3.73 MB in 0.33 s. A build runs
-# on every save; the package is downloaded once. genanki itself does not compress at all.
-COMPRESS_LEVEL = 1  # the legacy schema 11 that genanki writes; Anki imports it
+# the collection database (Anki's legacy schema 11, which genanki writes and Anki imports)
+PAGE_SIZE = 16384  # its page size (see write_collection)
+# zlib's fastest level. Measured on the 10,000-card benchmark deck (a 17.8 MB database), on
+# one core: level 1 gives 4.26 MB in 0.09 s, level 6 (zlib's default) 3.49 MB in 0.37 s. A
+# build runs on every save; the package is downloaded once. genanki does not compress at all.
+COMPRESS_LEVEL = 1
 
 
 class _StampedModel(genanki.Model):
@@ -76,6 +78,12 @@ def write_collection(deck: DeckPackage, db_path: Path) -> None:
     decks = [gdeck, *(genanki.Deck(deck_id, name) for deck_id, name in deck.subdecks)]
     conn = sqlite3.connect(db_path)
     try:
+        # Pages of 16 KiB hold notes of a few KB with less left over than SQLite's default
+        # 4 KiB: on the 10,000-card benchmark deck the database is 17.8 MB instead of 21.9 MB
+        # and its notes go in 25% faster. A scratch file: no journal, no waiting for the disk.
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
         # each model carries its own mod (_StampedModel); nothing else reads the clock
         genanki.Package(decks).write_to_db(conn.cursor(), deck.note_type_mod, itertools.count(1))
         specs = {BASIC: deck.note_type, CLOZE: deck.cloze_note_type}
@@ -97,7 +105,7 @@ def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> tuple[object, ..
     assert spec is not None, "a cloze note in a package without the cloze note type"
     return (
         record.note_id,
-        genanki.guid_for(*record.guid_key),
+        guid_for(*record.guid_key),
         spec.id,
         record.mod,
         -1,  # usn: not yet synced
@@ -108,6 +116,25 @@ def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> tuple[object, ..
         0,
         "",
     )
+
+
+BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+# every pair of base-91 digits, so that a GUID takes five divisions instead of ten
+BASE91_PAIRS = tuple(high + low for high in BASE91 for low in BASE91)
+
+
+def guid_for(*values: object) -> str:
+    """genanki's ``guid_for`` (the first 8 bytes of a SHA-256, in Anki's base 91), faster."""
+    joined = "__".join(str(value) for value in values).encode("utf-8")
+    number = int.from_bytes(hashlib.sha256(joined).digest()[:8], "big")
+    pairs = []
+    while number:
+        number, pair = divmod(number, 8281)  # 91 * 91
+        pairs.append(BASE91_PAIRS[pair])
+    # the most significant digit is never zero ("a") in genanki's form
+    return "".join(reversed(pairs)).lstrip("a")
 
 
 def _card_rows(record: NoteRecord, deck_id: int) -> list[tuple[object, ...]]:
@@ -133,15 +160,16 @@ def package_bytes(deck: DeckPackage) -> bytes:
         entries[str(number)] = item.data
         media_map[str(number)] = item.name
     entries["media"] = json.dumps(media_map).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[name], compresslevel=COMPRESS_LEVEL)
-    return buffer.getvalue()
+    return zip_bytes(
+        ((name, entries[name]) for name in sorted(entries)), COMPRESS_LEVEL, _usable_cpus()
+    )
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def write_package(deck: DeckPackage, target: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,20 @@ class CardSource:
     kind: str = BASIC
 
 
+@dataclass(frozen=True)
+class CardRef:
+    """Where a valid card is: what the checks across cards need of it (``cross_card_problems``)."""
+
+    shown: str
+    id: str
+    id_line: int
+
+    @classmethod
+    def of(cls, card: CardSource) -> CardRef:
+        """The reference of ``card``."""
+        return cls(card.shown, card.id, card.id_line)
+
+
 def validate_cards(
     raw_cards: list[RawCard], config: DeckConfig
 ) -> tuple[list[CardSource], list[Problem]]:
@@ -65,7 +80,7 @@ def validate_cards(
     return cards, problems
 
 
-def cross_card_problems(cards: list[CardSource]) -> list[Problem]:
+def cross_card_problems(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
     """What is wrong between valid cards (an id used twice), as opposed to within one."""
     return _duplicates(cards)
 
@@ -247,8 +262,8 @@ def _section_rule(required: tuple[str, ...], optional: tuple[str, ...]) -> str:
     return f"a cloze card has {have} and optionally {maybe}"
 
 
-def _duplicates(cards: list[CardSource]) -> list[Problem]:
-    first: dict[str, CardSource] = {}
+def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
+    first: dict[str, CardSource | CardRef] = {}
     problems = []
     for card in cards:
         if card.id in first:
