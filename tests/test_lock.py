@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ankigen.errors import AnkigenError
@@ -168,3 +170,28 @@ def test_a_reworded_tombstone_gets_a_newer_time(tmp_path):
     path = tmp_path / "ankigen.lock"
     path.write_text(format_lock(lock3))
     assert read_lock(path) == lock3
+
+
+def test_a_card_line_is_what_json_writes_for_it(tmp_path):
+    titles = {"A1": 'Ti"tle \\ ü\n\u2028', "B\u0662": "Arabic-Indic digit", "C3": ""}
+    lock, _ = update_lock(
+        Lock(), "t", {k: "h" for k in titles}, now=1000, titles=titles, clozes={"C3": (1, 3)}
+    )
+    lines = format_lock(lock).split("\n")
+    for card_id, stamp in lock.cards.items():
+        entry = {"hash": stamp.hash, "mod": stamp.mod, "note_id": stamp.note_id}
+        entry |= {"title": stamp.title} | ({"clozes": list(stamp.clozes)} if stamp.clozes else {})
+        expected = f"    {json.dumps(card_id)}: {json.dumps(entry, ensure_ascii=False)}"
+        assert expected in lines or expected + "," in lines
+    path = tmp_path / "ankigen.lock"
+    path.write_text(format_lock(lock), encoding="utf-8")
+    assert read_lock(path).cards == lock.cards
+
+
+def test_a_lock_nested_too_deep_is_reported_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "ankigen.lock"
+    path.write_text("[" * 100_000)
+    with pytest.raises(AnkigenError) as caught:
+        read_lock(path)
+    assert str(caught.value.problems[0]).startswith("ankigen.lock:1: corrupt lock file")

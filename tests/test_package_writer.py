@@ -80,3 +80,14 @@ def test_library_versions_are_the_installed_ones_and_cover_the_requirements():
     assert {rendercache.normalized(n) for n in rendercache.RUNTIME_LIBRARIES} == required
     for name, version in rendercache.library_versions():
         assert version == metadata.version(name)
+
+
+def test_an_archive_that_needs_zip64_is_left_to_zipfile(monkeypatch):
+    monkeypatch.setattr(zipfast, "ENTRY_LIMIT", 3)  # as if there were 65,535 images
+    entries = [(str(n), sample(100 * n, n)) for n in range(5)]
+    data = zipfast.zip_bytes(entries, 1, workers=2)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert zipfast.zip_bytes(entries, 1, workers=1) == data

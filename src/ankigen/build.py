@@ -184,6 +184,7 @@ def build(
     use_cache: bool = True,
     force: bool = False,
     progress: Progress | None = None,
+    read_all: bool = False,
 ) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
@@ -193,11 +194,15 @@ def build(
     written. A package of this version that exists with other content is an error (a built
     version never changes) unless ``force``. With ``use_cache``, the render cache saves
     work, and when nothing the last build read has changed, nothing is done at all
-    (``buildrecord``). ``progress`` hears how the rendering goes.
+    (``buildrecord``); files whose status is as the last build recorded are not read again,
+    unless ``read_all`` or ``frozen`` (a release, CI). ``progress`` hears how the rendering
+    goes.
     """
+    read_all = read_all or frozen
     snapshot = None
     if use_cache:
-        snapshot, unchanged = _snapshot(cards_dir, out_dir, {"frozen": frozen, "strict": strict})
+        options = {"frozen": frozen, "strict": strict}
+        snapshot, unchanged = _snapshot(cards_dir, out_dir, options, trust_status=not read_all)
         if unchanged is not None:
             return unchanged
     digests = snapshot.files if snapshot is not None else None
@@ -271,16 +276,18 @@ def _remember(
 
 
 def _snapshot(
-    cards_dir: Path, out_dir: Path, options: dict[str, bool]
+    cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
 ) -> tuple[InputSnapshot, BuildResult | None]:
     """The build's inputs as they are now, and the last build's result if none has changed
-    and its package is intact."""
+    and its package is intact. With ``trust_status``, files whose status is as the last
+    build recorded it are not read again."""
     try:
         config: DeckConfig | None = load_config(cards_dir)
     except AnkigenError:
         config = None
     record = read_record(cards_dir, config) if config is not None else {}
-    snapshot = snapshot_inputs(cards_dir, out_dir, options, known_files(record))
+    known = known_files(record) if trust_status else None
+    snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
     if config is None:
         return snapshot, None
     target = out_dir / config.package_name

@@ -13,11 +13,16 @@ The record is written only when no input changed while the build ran (sizes, cha
 and inodes compared before and after; the lock, which the build itself writes, by content),
 so the digest always describes the files the package was made from.
 
-The record also keeps each file's status (size, modification and change times, inode) with
-its digest, so that the next snapshot reads only the files whose status changed, as git
-does with its index. A file modified less than ``RACY_SECONDS`` before the snapshot is not
-kept so: a second edit within the clock's granularity could leave its status as it was, so
-it is read again next time.
+The record also keeps each file's status (size, modification and change times, inode,
+device) with its digest, so that the next snapshot reads only the files whose status
+changed, as git does with its index. Any later write sets a file's change time to the
+filesystem's "now", which no program can set back. So a status is kept only when its times
+are ``RACY_SECONDS`` older than the newest time the snapshot saw on that filesystem (and
+than this machine's clock): a second save within the clock's tick, or on a server whose
+clock runs behind, could otherwise leave the status as it was. The newest file is thus
+always read again; usually that is the lock, which builds write. Statuses are not kept on
+Windows, where the change time is the creation time, nor for ``--frozen`` builds and
+releases (``trust_status``), which read every file.
 """
 
 from __future__ import annotations
@@ -66,7 +71,12 @@ def _digest(context: tuple[str, ...], files: dict[str, str]) -> str:
 
 
 def _status(info: os.stat_result) -> tuple[int, ...]:
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+STATUS_FIELDS = 5
+# On Windows st_ctime is the creation time, and os.scandir gives no inode: no status is kept.
+KEEPS_STATUS = os.name == "posix"
 
 
 def snapshot_inputs(
@@ -94,7 +104,8 @@ def snapshot_inputs(
         if os.sep != "/":
             relative = relative.replace(os.sep, "/")
         try:
-            info = entry.stat(follow_symlinks=False)
+            # os.scandir's status has no inode on Windows; record_build compares with lstat
+            info = entry.stat(follow_symlinks=False) if KEEPS_STATUS else os.lstat(path)
             status = stats[relative] = _status(info)
             before = known.get(relative)
             if before is not None and before[0] == status:
@@ -150,7 +161,7 @@ def read_record(cards_dir: Path, config: DeckConfig) -> dict[str, Any]:
     """The last build's record of ``cards_dir`` (empty when there is none or it is unreadable)."""
     try:
         record = json.loads(_record_path(cards_dir, config).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return {}
     return record if isinstance(record, dict) else {}
 
@@ -160,11 +171,13 @@ def known_files(record: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]
     files = record.get("files")
     if not isinstance(files, dict):
         return {}
-    # a status that is not four integers matches no file's status, so it does no harm
+    # a status that is not five integers matches no file's status, so it does no harm
     return {
-        name: (tuple(entry[:4]), entry[4])
+        name: (tuple(entry[:STATUS_FIELDS]), entry[STATUS_FIELDS])
         for name, entry in files.items()
-        if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[4], str)
+        if isinstance(entry, list)
+        and len(entry) == STATUS_FIELDS + 1
+        and isinstance(entry[STATUS_FIELDS], str)
     }
 
 
@@ -241,8 +254,12 @@ def _statuses(
     snapshot: InputSnapshot, files: dict[str, str], lock_name: str
 ) -> dict[str, list[int | str]]:
     """Each file's status and digest, for the next snapshot to trust; the lock, which builds
-    write, and files changed too recently to be trusted (``RACY_SECONDS``) left out."""
-    settled = snapshot.taken_ns - RACY_SECONDS * 1_000_000_000
+    write, and files changed too recently to be trusted (``RACY_SECONDS``, measured from the
+    newest time seen on the filesystem and from this machine's clock) left out."""
+    if not KEEPS_STATUS:
+        return {}
+    newest = max((max(status[1], status[2]) for status in snapshot.stats.values()), default=0)
+    settled = min(snapshot.taken_ns, newest) - RACY_SECONDS * 1_000_000_000
     return {
         name: [*status, files[name]]
         for name, status in snapshot.stats.items()

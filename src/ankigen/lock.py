@@ -147,6 +147,8 @@ def read_lock(path: Path) -> Lock:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
+    except RecursionError:  # brackets nested beyond what the parser follows
+        raise AnkigenError([Problem(shown, 1, "corrupt lock file: nested too deep")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
     try:
@@ -355,7 +357,7 @@ def _card_entry(card_id: str, stamp: CardStamp) -> str:
     """A card's line of the lock: what ``json.dumps`` writes for its entry, made faster."""
     clozes = f', "clozes": {list(stamp.clozes)}' if stamp.clozes else ""
     return (
-        f'    {_encode(card_id)}: {{"hash": {_encode(stamp.hash)}, "mod": {stamp.mod:d}, '
+        f'    {json.dumps(card_id)}: {{"hash": {_encode(stamp.hash)}, "mod": {stamp.mod:d}, '
         f'"note_id": {stamp.note_id:d}, "title": {_encode(stamp.title)}{clozes}}}'
     )
 

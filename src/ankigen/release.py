@@ -171,7 +171,8 @@ def release(
             new_version, date, description_html(changes), current, retired
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
-        result = build(cards_dir, out_dir, now=now, force=force, progress=progress)
+        # a release reads every file: no status remembered from an earlier build is trusted
+        result = build(cards_dir, out_dir, now=now, force=force, progress=progress, read_all=True)
     except BaseException:
         atomic_write_bytes(deck_yaml, old_deck_text)
         if old_manifest_text is None:

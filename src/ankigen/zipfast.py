@@ -1,4 +1,4 @@
-"""The ``.apkg`` container: a zip archive written byte for byte the same on every machine.
+"""The ``.apkg`` container: a zip archive written byte for byte the same, fast.
 
 The collection database is most of a package (22 MB for 10,000 cards) and deflating it is
 most of the time spent writing one. So it is deflated in fixed-size pieces on all usable
@@ -8,21 +8,27 @@ valid deflate stream, and since their size is fixed, not derived from the number
 the bytes never depend on the machine. zlib releases the GIL while it compresses, so
 threads suffice.
 
-The archive itself is the plain zip format (no zip64: a package of 4 GiB or more is refused),
-every entry dated 1980-01-01 with Unix permissions ``0644``, as
-``zipfile.ZipInfo`` would write them.
+The archive itself is the plain zip format, every entry dated 1980-01-01 with Unix
+permissions ``0644``, as ``zipfile.ZipInfo`` would write them. An archive that needs zip64
+(65,535 entries or more, or 4 GiB) is written by ``zipfile`` instead, on one core.
+
+The bytes depend on the zlib that Python links (zlib-ng's differ from zlib's), not on the
+number of cores.
 """
 
 from __future__ import annotations
 
+import io
 import struct
+import zipfile
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-PIECE = 1 << 20  # bytes of input per piece: fixed, so the output is the same on any machine
+PIECE = 1 << 20  # bytes of input per piece: fixed, so the output is the same on any CPU count
 WINDOW = 1 << 15  # deflate's window: each piece is primed with this much of what precedes it
-ZIP_LIMIT = 0xFFFFFFFF  # beyond this, an entry needs zip64
+ZIP_LIMIT = 0xFFFFFFFF  # sizes and offsets from this on need zip64
+ENTRY_LIMIT = 0xFFFF  # so does this many entries (0xFFFF itself marks zip64)
 DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the earliest date zip can hold
 DOS_TIME = 0
 VERSION = 20  # zip 2.0: deflate
@@ -56,13 +62,15 @@ def deflate(data: bytes, level: int, workers: int = 1) -> bytes:
 
 def zip_bytes(entries: Iterable[tuple[str, bytes]], level: int, workers: int = 1) -> bytes:
     """A zip archive of ``entries`` (name, content), in the order given, each deflated."""
+    entries = list(entries)
+    if len(entries) >= ENTRY_LIMIT or sum(len(data) for _, data in entries) >= ZIP_LIMIT:
+        return _zip64_bytes(entries, level)
     out = bytearray()
     directory = bytearray()
-    count = 0
     for name, data in entries:
         packed = deflate(data, level, workers)
-        if max(len(data), len(packed), len(out)) >= ZIP_LIMIT:
-            raise OverflowError("a package of 4 GiB or more needs zip64")
+        if len(out) + len(packed) + 2 * len(name) + 4096 >= ZIP_LIMIT:
+            return _zip64_bytes(entries, level)  # deflate made it bigger: rare, but possible
         encoded = name.encode("ascii")
         fields = (
             VERSION,
@@ -84,8 +92,23 @@ def zip_bytes(entries: Iterable[tuple[str, bytes]], level: int, workers: int = 1
             + struct.pack("<HHHII", 0, 0, 0, PERMISSIONS, offset)
             + encoded
         )
-        count += 1
     start = len(out)
+    if start + len(directory) >= ZIP_LIMIT:
+        return _zip64_bytes(entries, level)
+    count = len(entries)
     out += directory
     out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0)
     return bytes(out)
+
+
+def _zip64_bytes(entries: list[tuple[str, bytes]], level: int) -> bytes:
+    """The archive by ``zipfile``, which writes zip64 records where they are needed."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = PERMISSIONS
+            archive.writestr(info, data, compresslevel=level)
+    return buffer.getvalue()
