@@ -13,8 +13,11 @@ memory figure belongs to one run:
 - the plain approach: ``markdown.markdown()`` per card (PyYAML's default loader), then genanki.
 
 Times are the wall time of the whole process, interpreter start included, for every column
-alike. The render cache lives in a private ``XDG_CACHE_HOME`` under the work folder. Prints a
-Markdown table and writes every number as JSON.
+alike. After generating a deck it waits until the files are older than ankigen's window for
+just-saved files (``buildrecord.RACY_SECONDS``), as an author's cards are, so that rebuilds
+trust their status as they would on the author's machine. The render cache lives in a
+private ``XDG_CACHE_HOME`` under the work folder. Prints a Markdown table and writes every
+number as JSON.
 """
 
 from __future__ import annotations
@@ -95,6 +98,15 @@ def run_child(task: str, args: list[str], cwd: Path, cache: Path) -> dict[str, o
     return report
 
 
+def settle_seconds() -> float:
+    """How long files must be left alone before a build trusts their status (0: it never does)."""
+    try:
+        from ankigen.buildrecord import RACY_SECONDS
+    except ImportError:  # an ankigen that reads every file on every build
+        return 0.0
+    return RACY_SECONDS + 0.5
+
+
 def rebuild_options() -> list[str]:
     """Options for rebuilding the same version after an edit, as an author iterating would.
 
@@ -145,6 +157,9 @@ def measure_size(size: int, runs: int, work: Path, seed: int, check: bool) -> di
     cards = base / "cards"
     print(f"[{size}] generating …", file=sys.stderr, flush=True)
     generate(cards, size, seed)
+    # An author's cards were saved before the build, not in the same instant: a file changed
+    # within RACY_SECONDS of the newest file is read by every build until it settles.
+    time.sleep(settle_seconds())
     out, cache = base / "output", base / "xdg-cache"
     lock = cards / "ankigen.lock"
     raw: dict[str, list[dict[str, object]]] = {name: [] for name in MEASURES}
@@ -235,13 +250,17 @@ def table(results: dict[str, object]) -> str:
     }
     for key, value in results["ratios"].items():
         if key.startswith("50000/10000"):
-            limit, label = 5.5, "50,000-card ÷ 10,000-card cold build"
+            limit, label, judged = 5.5, "50,000-card ÷ 10,000-card cold build", True
         else:
             size, name = key.split(":")
             limit = targets[name]
             label = f"{int(size):,} cards: {name.replace('/', ' ÷ ').replace('_', '-')}"
-        mark = "meets" if value <= limit else "MISSES"
-        lines.append(f"- {label}: {value:.2f}× (target ≤ {limit}×: {mark})")
+            judged = size == "10000"  # the issue sets these targets at 10,000 cards
+        if judged:
+            mark = "meets" if value <= limit else "MISSES"
+            lines.append(f"- {label}: {value:.2f}× (target ≤ {limit}×: {mark})")
+        else:
+            lines.append(f"- {label}: {value:.2f}× (for comparison: the target is at 10,000)")
     big = results["sizes"].get("50000")
     if big:
         peaks = {name: big[name]["max_peak_mb"] for name in ("cold", "no_change", "one_card")}
