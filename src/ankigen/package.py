@@ -1,8 +1,9 @@
 """Stage 5: write the deck as an ``.apkg`` that is byte-for-byte reproducible.
 
 genanki builds the collection database; this module pins what genanki takes from the
-clock (note and card ids and times come from the lock) and writes the zip itself, with
-fixed entry dates and sorted entries, since genanki's writer stamps entries with "now".
+clock (note and card ids and times come from the lock) and writes the zip itself
+(``zipfast``), with fixed entry dates and sorted entries, since genanki's writer stamps
+entries with "now".
 The file appears atomically (``atomic``): an earlier package stays whole until then.
 Images go in as Anki expects: zip entries ``0``, ``1``, … and a ``media`` JSON map from
 those numbers to file names, numbered in name order so that the bytes never vary.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -23,6 +23,7 @@ import genanki
 
 from .assemble import DeckPackage, NoteRecord
 from .atomic import atomic_write_bytes
+from .incremental import usable_cpus
 from .notetype import BASIC, CLOZE, NoteTypeSpec
 from .zipfast import zip_bytes
 
@@ -161,15 +162,8 @@ def package_bytes(deck: DeckPackage) -> bytes:
         media_map[str(number)] = item.name
     entries["media"] = json.dumps(media_map).encode()
     return zip_bytes(
-        ((name, entries[name]) for name in sorted(entries)), COMPRESS_LEVEL, _usable_cpus()
+        ((name, entries[name]) for name in sorted(entries)), COMPRESS_LEVEL, usable_cpus()
     )
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def write_package(deck: DeckPackage, target: Path) -> None:

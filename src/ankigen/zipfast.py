@@ -1,12 +1,12 @@
 """The ``.apkg`` container: a zip archive written byte for byte the same, fast.
 
-The collection database is most of a package (22 MB for 10,000 cards) and deflating it is
-most of the time spent writing one. So it is deflated in fixed-size pieces on all usable
+The collection database is most of a package (17.8 MB for 10,000 cards) and deflating it
+is much of the time spent writing one. So it is deflated in fixed-size pieces on all usable
 cores, as pigz does: each piece is primed with the 32 KiB before it (``zdict``) and ends on
 a byte boundary (``Z_SYNC_FLUSH``), the last one ends the stream. The pieces joined are one
 valid deflate stream, and since their size is fixed, not derived from the number of cores,
-the bytes never depend on the machine. zlib releases the GIL while it compresses, so
-threads suffice.
+the bytes do not depend on how many there are. zlib releases the GIL while it compresses,
+so threads suffice.
 
 The archive itself is the plain zip format, every entry dated 1980-01-01 with Unix
 permissions ``0644``, as ``zipfile.ZipInfo`` would write them. An archive that needs zip64
