@@ -513,3 +513,18 @@ def test_a_record_nested_too_deep_is_ignored(cards, tmp_path, private_cache_home
     (record,) = private_cache_home.glob("ankigen/*/build.json")
     record.write_text("[" * 100_000)
     assert not build(cards, tmp_path / "out", now=T0).unchanged
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_among_the_cards_does_not_stop_a_build(cards, tmp_path):
+    os.mkfifo(cards / "DL" / "notes.md")  # opening it would wait for a writer forever
+    done = subprocess.run(
+        [sys.executable, "-m", "ankigen", "build", "--cards", str(cards), "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "10 cards" in done.stdout

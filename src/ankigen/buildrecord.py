@@ -34,7 +34,6 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from typing import Any
 from . import rendercache
 from .config import DeckConfig
 from .errors import Problem
+from .load import walk_files
 from .notetype import basic_note_type
 from .rendercache import CACHE_FORMAT, cache_folder, cache_root
 
@@ -57,7 +57,7 @@ class InputSnapshot:
     cards_dir: Path
     context: tuple[str, ...]  # what is not a file: ankigen, working directory, options
     files: dict[str, str]  # path below the cards folder → digest of its content (or link)
-    stats: dict[str, tuple[int, ...]]  # path → (size, mtime, ctime, inode), to see changes
+    stats: dict[str, tuple[int, ...]]  # path → ``_status``: size, times, inode, device
     taken_ns: int = 0  # the clock when the snapshot began
     read: tuple[str, ...] = ()  # the files whose status was not known, so were read
 
@@ -94,15 +94,17 @@ def snapshot_inputs(
     known = known or {}
     read: list[str] = []
     root = os.path.realpath(cards_dir)
-    prefix = root if root.endswith(os.sep) else root + os.sep
     skip = {os.path.realpath(out_dir), os.path.realpath(cache_root())}
+
+    def is_input(entry: os.DirEntry[str]) -> bool:  # version control, output, cache: not
+        return entry.name not in NOT_INPUTS and entry.path not in skip
+
     files: dict[str, str] = {}
     stats: dict[str, tuple[int, ...]] = {}
-    for entry in _entries(root, skip):
+    for relative, entry in walk_files(root, is_input):
+        if entry.is_symlink() and not is_input(entry):
+            continue  # a link to a folder left out is left out too
         path = entry.path
-        relative = path[len(prefix) :]
-        if os.sep != "/":
-            relative = relative.replace(os.sep, "/")
         try:
             # os.scandir's status has no inode on Windows; record_build compares with lstat
             info = entry.stat(follow_symlinks=False) if KEEPS_STATUS else os.lstat(path)
@@ -114,6 +116,9 @@ def snapshot_inputs(
             read.append(relative)
             if stat.S_ISLNK(info.st_mode):
                 files[relative] = "link:" + os.readlink(path)
+                continue
+            if not stat.S_ISREG(info.st_mode):  # a pipe or device: opening it could block
+                files[relative] = f"special:{stat.S_IFMT(info.st_mode)}"
                 continue
             with open(path, "rb") as handle:
                 files[relative] = hashlib.sha256(handle.read()).hexdigest()
@@ -127,25 +132,6 @@ def snapshot_inputs(
         json.dumps(options, sort_keys=True),
     )
     return InputSnapshot(cards_dir, context, files, stats, taken_ns, tuple(read))
-
-
-def _entries(root: str, skip: set[str]) -> Iterator[os.DirEntry[str]]:
-    """Every file and link below ``root``; folders in ``skip`` or version control left out,
-    linked folders not entered."""
-    pending = [root]
-    while pending:
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    left_out = entry.name in NOT_INPUTS or entry.path in skip
-                    if entry.is_dir(follow_symlinks=False):
-                        if not left_out:
-                            pending.append(entry.path)
-                    elif not (left_out and entry.is_symlink()):
-                        yield entry
-        except OSError:  # a folder that cannot be listed: what is in it cannot be read either
-            continue
 
 
 def _note_type(config: DeckConfig) -> str:
@@ -220,7 +206,7 @@ def record_build(
     wrote the lock. Nothing is remembered if an input changed while the build ran.
     """
     root = os.path.realpath(snapshot.cards_dir)
-    lock_name = os.path.relpath(os.path.realpath(lock_path), root).replace(os.sep, "/")
+    lock_name = _name_below(snapshot.cards_dir, lock_path)
     files = dict(snapshot.files)
     for name, before in snapshot.stats.items():
         if name == lock_name and written_lock is not None:
@@ -267,6 +253,12 @@ def _statuses(
     }
 
 
+def _name_below(cards_dir: Path, path: Path) -> str:
+    """``path``'s name below ``cards_dir`` as a snapshot names it."""
+    root = os.path.realpath(cards_dir)
+    return os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
+
+
 def _write_record(cards_dir: Path, config: DeckConfig, record: dict[str, Any]) -> None:
     path = _record_path(cards_dir, config)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,9 +274,7 @@ def refresh_statuses(
     """After a build that found nothing changed (``unchanged_result``), remember the status of
     files it had to read: their status changed, not their content (a ``touch``, a checkout),
     and without this every later build would read them again."""
-    root = os.path.realpath(snapshot.cards_dir)
-    lock_name = os.path.relpath(os.path.realpath(lock_path), root).replace(os.sep, "/")
-    statuses = _statuses(snapshot, snapshot.files, lock_name)
+    statuses = _statuses(snapshot, snapshot.files, _name_below(snapshot.cards_dir, lock_path))
     if not any(name in statuses for name in snapshot.read):
         return  # nothing new to trust: leave the record as it is
     with contextlib.suppress(OSError):  # only a later build's shortcut would be lost

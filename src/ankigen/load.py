@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,33 +32,45 @@ def discover(cards_dir: Path) -> list[Path]:
 
 def discover_named(cards_dir: Path) -> list[tuple[str, Path, bool]]:
     """``discover``, each path with its name below ``cards_dir`` (``/``-separated) and
-    whether it is a link.
-
-    Linked folders are not entered (a link may lead in a loop); a link named ``*.md`` is kept
-    even when it leads nowhere, so that reading it reports why.
+    whether it is a link; a link named ``*.md`` is kept even when it leads nowhere, so that
+    reading it reports why.
     """
     found: list[tuple[str, str, bool]] = []
+    for name, entry in walk_files(os.fspath(cards_dir), _visible):
+        if _visible(entry) and entry.name.endswith(CARD_SUFFIX):
+            link = entry.is_symlink()
+            if link or entry.is_file():
+                found.append((name, entry.path, link))
+    found.sort()
+    return [(name, Path(path), link) for name, path, link in found]
+
+
+def _visible(entry: os.DirEntry[str]) -> bool:
+    return not entry.name.startswith(".")
+
+
+def walk_files(
+    root: str, enter: Callable[[os.DirEntry[str]], bool]
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry below ``root`` that is not a folder, with its name below ``root``
+    (``/``-separated). A folder is entered when ``enter`` says so, a linked folder never (a
+    link may lead in a loop); one that cannot be listed is passed over, since nothing in it
+    could be read either.
+    """
     pending = [""]
-    root = os.fspath(cards_dir)
     while pending:
         relative = pending.pop()
         try:
             with os.scandir(os.path.join(root, relative) if relative else root) as entries:
                 for entry in entries:
-                    name = entry.name
-                    if name.startswith("."):
-                        continue
-                    below = f"{relative}/{name}" if relative else name
+                    below = f"{relative}/{entry.name}" if relative else entry.name
                     if entry.is_dir(follow_symlinks=False):
-                        pending.append(below)
-                    elif name.endswith(CARD_SUFFIX):
-                        link = entry.is_symlink()
-                        if link or entry.is_file():
-                            found.append((below, entry.path, link))
-        except OSError:  # a folder that cannot be listed holds no cards we can read
+                        if enter(entry):
+                            pending.append(below)
+                    else:
+                        yield below, entry
+        except OSError:
             continue
-    found.sort()
-    return [(name, Path(path), link) for name, path, link in found]
 
 
 def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -> RawCard | Problem:
