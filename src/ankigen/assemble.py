@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import DeckConfig
-from .lock import Lock
+from .lock import CardStamp, Lock
 from .media import MediaFile
 from .notetype import BASIC, CLOZE, NoteTypeSpec
 from .render import RenderedCard
@@ -129,23 +129,10 @@ def assemble(
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
-    notes = []
-    for position, card in enumerate(sorted(cards, key=lambda c: c.id), start=1):
-        stamp = lock.cards[card.id]
-        notes.append(
-            NoteRecord(
-                card_id=card.id,
-                guid_key=(str(config.deck_id), card.id),
-                note_id=stamp.note_id,
-                mod=stamp.mod,
-                fields=note_fields(card),
-                tags=note_tags(card),
-                position=position,
-                kind=card.kind,
-                deck_id=subdeck_id(config, card.category),
-                card_ords=card_ords(card.clozes),
-            )
-        )
+    notes = [
+        card_note(config, card, lock.cards[card.id], position)
+        for position, card in enumerate(sorted(cards, key=lambda c: c.id), start=1)
+    ]
     for position, (card_id, tomb) in enumerate(sorted(lock.retired.items()), len(notes) + 1):
         reason = config.retired.get(card_id, "")
         notes.append(
@@ -168,15 +155,55 @@ def assemble(
         cloze_note_type is None or lock.cloze_note_type is None
     ):
         raise ValueError("cloze notes need the cloze note type and its stamp in the lock")
-    used = {note.deck_id for note in notes}
+    header = package_header(
+        config,
+        note_type,
+        lock,
+        release_notes,
+        cloze_note_type,
+        {note.deck_id for note in notes},
+    )
+    return replace(header, notes=tuple(notes), media=deck_media(cards))
+
+
+def card_note(
+    config: DeckConfig, card: RenderedCard, stamp: CardStamp, position: int
+) -> NoteRecord:
+    """The note of a card: ids and time from its ``stamp`` in the lock, ``position`` among
+    new cards (the card's place in id order, from 1)."""
+    return NoteRecord(
+        card_id=card.id,
+        guid_key=(str(config.deck_id), card.id),
+        note_id=stamp.note_id,
+        mod=stamp.mod,
+        fields=note_fields(card),
+        tags=note_tags(card),
+        position=position,
+        kind=card.kind,
+        deck_id=subdeck_id(config, card.category),
+        card_ords=card_ords(card.clozes),
+    )
+
+
+def package_header(
+    config: DeckConfig,
+    note_type: NoteTypeSpec,
+    lock: Lock,
+    release_notes: str,
+    cloze_note_type: NoteTypeSpec | None,
+    used: set[int | None],
+) -> DeckPackage:
+    """The package without its notes and media: deck, description, note types, and the
+    subdecks among ``used`` (the notes' ``deck_id``)."""
+    if lock.note_type is None:
+        raise ValueError("the lock must be updated before assembling")
     return DeckPackage(
         deck_id=config.deck_id,
         deck_name=config.name,
         description=deck_description(config, release_notes),
         note_type=note_type,
         note_type_mod=lock.note_type.mod,
-        notes=tuple(notes),
-        media=deck_media(cards),
+        notes=(),
         cloze_note_type=cloze_note_type if lock.cloze_note_type is not None else None,
         cloze_note_type_mod=lock.cloze_note_type.mod if lock.cloze_note_type else 0,
         subdecks=tuple(

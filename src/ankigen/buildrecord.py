@@ -139,6 +139,11 @@ def _note_type(config: DeckConfig) -> str:
     return repr(basic_note_type(config.note_type_id, config.name))
 
 
+def build_context(snapshot: InputSnapshot, config: DeckConfig) -> tuple[str, ...]:
+    """Everything a build depends on that is not a file: ankigen, options, the note type."""
+    return (*snapshot.context, _note_type(config))
+
+
 def _record_path(cards_dir: Path, config: DeckConfig) -> Path:
     return cache_folder(cards_dir, config) / RECORD
 
@@ -178,7 +183,7 @@ def unchanged_result(
     try:
         if record is None:
             record = read_record(snapshot.cards_dir, config)
-        digest = _digest((*snapshot.context, _note_type(config)), snapshot.files)
+        digest = _digest(build_context(snapshot, config), snapshot.files)
         if record.get("digest") != digest or record.get("target") != str(target.resolve()):
             return None
         if hashlib.sha256(target.read_bytes()).hexdigest() != record.get("sha256"):
@@ -201,9 +206,12 @@ def record_build(
     written_lock: bytes | None,
     per_category: dict[str, int],
     warnings: tuple[Problem, ...],
-) -> None:
+) -> dict[str, str] | None:
     """Remember that ``target`` was built from ``snapshot``, with ``written_lock`` if the build
     wrote the lock. Nothing is remembered if an input changed while the build ran.
+
+    Returns the digest of every input file as the build left them (the lock as written), or
+    ``None`` when nothing was remembered.
     """
     root = os.path.realpath(snapshot.cards_dir)
     lock_name = _name_below(snapshot.cards_dir, lock_path)
@@ -213,16 +221,16 @@ def record_build(
             continue  # the build changed it: compared by content below
         try:
             if _status(os.lstat(os.path.join(root, name))) != before:
-                return
+                return None
         except OSError:
-            return
+            return None
     try:
         if written_lock is not None:
             if lock_path.read_bytes() != written_lock:
-                return
+                return None
             files[lock_name] = hashlib.sha256(written_lock).hexdigest()
         record = {
-            "digest": _digest((*snapshot.context, _note_type(config)), files),
+            "digest": _digest(build_context(snapshot, config), files),
             "target": str(target.resolve()),
             "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
             "report": {
@@ -233,7 +241,8 @@ def record_build(
         }
         _write_record(snapshot.cards_dir, config, record)
     except OSError:
-        pass  # only a later build's shortcut is lost
+        return None  # only a later build's shortcut is lost
+    return files
 
 
 def _statuses(

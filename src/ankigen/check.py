@@ -12,6 +12,7 @@ Errors stop the build. Warnings are reported and the build goes on, unless ``str
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,56 +70,18 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
     released = read_manifest(cards_dir / RELEASE_FILE)
     if released.cards and not lock.cards and not lock.retired:
         raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
-    hashes = {card.id: card.digest or content_hash(card) for card in deck.cards}
-    schema = note_type.schema_hash()
-    clozes = {card.id: card.clozes for card in deck.cards if card.kind == CLOZE}
+    clozes = [card.id for card in deck.cards if card.kind == CLOZE]
     cloze_type = None
-    if clozes or _retired_clozes(lock, set(hashes)):
+    if clozes or _retired_clozes(lock, {card.id for card in deck.cards}):
         if config.cloze_note_type_id is None:
             raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
         cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
-    cloze_schema = cloze_type.schema_hash() if cloze_type else None
-
-    def old_clozes(card_id: str) -> tuple[int, ...]:
-        old = lock.cards.get(card_id) or lock.retired.get(card_id)
-        return old.clozes if old is not None else ()
-
-    new_lock, changes = update_lock(
-        lock,
-        note_type.content_hash(),
-        hashes,
-        now,
-        schema=schema,
-        version=config.version,
-        titles={card.id: card.title for card in deck.cards},
-        tombstone_hash=lambda card_id, title, retired_in: tombstone_hash(
-            tombstone_fields(
-                card_id,
-                title,
-                retired_in,
-                config.retired.get(card_id, ""),
-                config.name,
-                old_clozes(card_id),
-            )
-        ),
-        clozes=clozes,
-        cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
-        cloze_schema=cloze_schema,
-        ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
-    )
+    new_lock, changes = stamp_lock(config, lock, deck.cards, now, note_type, cloze_type)
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
-    against_lock = [
-        *update_problems(
-            config,
-            lock,
-            changes,
-            schema,
-            lock_shown,
-            cloze_schema=cloze_schema,
-        ),
-        *note_kind_problems(lock, deck.cards, lock_shown),
-    ]
+    against_lock = against_lock_problems(
+        config, lock, changes, deck.cards, lock_shown, note_type, cloze_type
+    )
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -139,6 +102,70 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         lock_warnings=tuple(sorted(against_lock)),
         released=released,
     )
+
+
+def stamp_lock(
+    config: DeckConfig,
+    lock: Lock,
+    cards: Sequence[RenderedCard],
+    now: int,
+    note_type: NoteTypeSpec,
+    cloze_type: NoteTypeSpec | None,
+) -> tuple[Lock, LockChanges]:
+    """The lock for ``cards`` (``lock.update_lock``): ``now`` for what changed since ``lock``."""
+    hashes = {card.id: card.digest or content_hash(card) for card in cards}
+    clozes = {card.id: card.clozes for card in cards if card.kind == CLOZE}
+
+    def old_clozes(card_id: str) -> tuple[int, ...]:
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        return old.clozes if old is not None else ()
+
+    return update_lock(
+        lock,
+        note_type.content_hash(),
+        hashes,
+        now,
+        schema=note_type.schema_hash(),
+        version=config.version,
+        titles={card.id: card.title for card in cards},
+        tombstone_hash=lambda card_id, title, retired_in: tombstone_hash(
+            tombstone_fields(
+                card_id,
+                title,
+                retired_in,
+                config.retired.get(card_id, ""),
+                config.name,
+                old_clozes(card_id),
+            )
+        ),
+        clozes=clozes,
+        cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
+        cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
+    )
+
+
+def against_lock_problems(
+    config: DeckConfig,
+    lock: Lock,
+    changes: LockChanges,
+    cards: Sequence[RenderedCard],
+    lock_shown: str,
+    note_type: NoteTypeSpec,
+    cloze_type: NoteTypeSpec | None,
+) -> list[Problem]:
+    """What comparing the sources with ``lock`` finds: once the new lock is written, these go."""
+    return [
+        *update_problems(
+            config,
+            lock,
+            changes,
+            note_type.schema_hash(),
+            lock_shown,
+            cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        ),
+        *note_kind_problems(lock, cards, lock_shown),
+    ]
 
 
 def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
@@ -208,9 +235,7 @@ def identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[P
     return problems
 
 
-def note_kind_problems(
-    lock: Lock, cards: tuple[RenderedCard, ...], lock_shown: str
-) -> list[Problem]:
+def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: str) -> list[Problem]:
     """Changes of a built card that its learners' notes cannot follow.
 
     A note cannot change its note type: Anki reports it as conflicting and never updates it,

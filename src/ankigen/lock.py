@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
 
 LOCK_FILE = "ankigen.lock"
+CARDS_LINE = '  "cards": {'  # the line before the cards' entries, one a line, in id order
 LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identity rests on
 READABLE_FORMATS = (1, 2, 3, 4)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
@@ -144,13 +145,23 @@ def read_lock(path: Path) -> Lock:
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
+    return parse_lock(text, shown)
+
+
+def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lock:
+    """The lock written as ``text`` (``shown`` names its file in messages).
+
+    With ``only``, the lock holds just those cards' entries, no tombstones and no lines: what
+    a rebuild of a few cards needs (``rebuild``).
+    """
+    try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
     except RecursionError:  # brackets nested beyond what the parser follows
         raise AnkigenError([Problem(shown, 1, "corrupt lock file: nested too deep")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
     try:
         if data.get("format") not in READABLE_FORMATS:
             raise ValueError(f"unknown lock format {data.get('format')!r}")
@@ -161,6 +172,9 @@ def read_lock(path: Path) -> Lock:
         cloze_schema = cloze_type.get("schema") if cloze_type else None
         deck_id, note_type_id = data.get("deck_id"), data.get("note_type_id")
         cloze_id = cloze_type.get("id") if cloze_type else None
+        entries = data["cards"]
+        if only is not None:
+            entries = {card_id: entries[card_id] for card_id in only if card_id in entries}
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -171,7 +185,7 @@ def read_lock(path: Path) -> Lock:
                     str(entry.get("title", "")),
                     _clozes(entry),
                 )
-                for card_id, entry in data["cards"].items()
+                for card_id, entry in entries.items()
             },
             retired={
                 str(card_id): RetiredStamp(
@@ -182,7 +196,7 @@ def read_lock(path: Path) -> Lock:
                     _clozes(entry),
                     retired_in=str(entry["retired_in"]),
                 )
-                for card_id, entry in data.get("retired", {}).items()
+                for card_id, entry in (data.get("retired", {}) if only is None else {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
@@ -193,7 +207,7 @@ def read_lock(path: Path) -> Lock:
             deck_id=None if deck_id is None else int(deck_id),
             note_type_id=None if note_type_id is None else int(note_type_id),
             cloze_note_type_id=None if cloze_id is None else int(cloze_id),
-            card_lines=_card_lines(text),
+            card_lines=_card_lines(text) if only is None else {},
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise AnkigenError(
@@ -353,7 +367,7 @@ def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
     return stamp.hash, stamp.mod, stamp.note_id
 
 
-def _card_entry(card_id: str, stamp: CardStamp) -> str:
+def card_entry(card_id: str, stamp: CardStamp) -> str:
     """A card's line of the lock: what ``json.dumps`` writes for its entry, made faster."""
     clozes = f', "clozes": {list(stamp.clozes)}' if stamp.clozes else ""
     return (
@@ -380,8 +394,8 @@ def format_lock(lock: Lock) -> str:
         if lock.cloze_note_type_id is not None:
             cloze_entry["id"] = lock.cloze_note_type_id
         lines.append(f'  "cloze_note_type": {json.dumps(cloze_entry)},')
-    lines.append('  "cards": {')
-    entries = [_card_entry(card_id, stamp) for card_id, stamp in sorted(lock.cards.items())]
+    lines.append(CARDS_LINE)
+    entries = [card_entry(card_id, stamp) for card_id, stamp in sorted(lock.cards.items())]
     lines.append(",\n".join(entries))
     tombstones = [
         f"    {json.dumps(card_id)}: "

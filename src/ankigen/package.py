@@ -16,6 +16,7 @@ import itertools
 import json
 import sqlite3
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,21 @@ def genanki_model(spec: NoteTypeSpec, mod: int = 0) -> genanki.Model:
     return _StampedModel(spec, mod)
 
 
-def write_collection(deck: DeckPackage, db_path: Path) -> None:
+Row = tuple[object, ...]
+
+
+def write_collection(
+    deck: DeckPackage,
+    db_path: Path,
+    notes: Iterable[Row] | None = None,
+    cards: Iterable[Row] | None = None,
+) -> None:
     """Write the deck's collection database (Anki's legacy schema) to ``db_path``.
 
     genanki writes the schema, the collection row, the decks and the note types; the notes
     and cards, whose ids and times come from the lock, go in here in two bulk inserts.
+    ``notes`` and ``cards`` are their rows when the caller has them (``note_rows``,
+    ``card_rows``), else those of ``deck.notes``.
     """
     models = {BASIC: genanki_model(deck.note_type, deck.note_type_mod)}
     if deck.cloze_note_type is not None:
@@ -87,21 +98,31 @@ def write_collection(deck: DeckPackage, db_path: Path) -> None:
         conn.execute("PRAGMA synchronous=OFF")
         # each model carries its own mod (_StampedModel); nothing else reads the clock
         genanki.Package(decks).write_to_db(conn.cursor(), deck.note_type_mod, itertools.count(1))
-        specs = {BASIC: deck.note_type, CLOZE: deck.cloze_note_type}
         conn.executemany(
             "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (_note_row(record, specs[record.kind]) for record in deck.notes),
+            note_rows(deck, deck.notes) if notes is None else notes,
         )
         conn.executemany(
             "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (row for record in deck.notes for row in _card_rows(record, deck.deck_id)),
+            card_rows(deck, deck.notes) if cards is None else cards,
         )
         conn.commit()
     finally:
         conn.close()
 
 
-def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> tuple[object, ...]:
+def note_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]:
+    """The rows of the ``notes`` table for ``records``, notes of ``deck``."""
+    specs = {BASIC: deck.note_type, CLOZE: deck.cloze_note_type}
+    return (_note_row(record, specs[record.kind]) for record in records)
+
+
+def card_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]:
+    """The rows of the ``cards`` table for ``records``, notes of ``deck``, in their order."""
+    return (row for record in records for row in _card_rows(record, deck.deck_id))
+
+
+def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> Row:
     """A note's row: id and ``mod`` from the lock, GUID from its key, Anki's field and tag form."""
     assert spec is not None, "a cloze note in a package without the cloze note type"
     return (
@@ -138,7 +159,7 @@ def guid_for(*values: object) -> str:
     return "".join(reversed(pairs)).lstrip("a")
 
 
-def _card_rows(record: NoteRecord, deck_id: int) -> list[tuple[object, ...]]:
+def _card_rows(record: NoteRecord, deck_id: int) -> list[Row]:
     """A note's new cards, one per ordinal the assemble stage decided; due in deck order."""
     home = record.deck_id if record.deck_id is not None else deck_id
     rows = []
@@ -150,11 +171,17 @@ def _card_rows(record: NoteRecord, deck_id: int) -> list[tuple[object, ...]]:
     return rows
 
 
-def package_bytes(deck: DeckPackage) -> bytes:
-    """The ``.apkg`` file of ``deck``: the same deck always gives the same bytes."""
+def package_bytes(
+    deck: DeckPackage, notes: Iterable[Row] | None = None, cards: Iterable[Row] | None = None
+) -> bytes:
+    """The ``.apkg`` file of ``deck``: the same deck always gives the same bytes.
+
+    ``notes`` and ``cards`` are the rows of its notes when the caller has them
+    (``write_collection``).
+    """
     with tempfile.TemporaryDirectory(prefix="ankigen-") as work:
         db_path = Path(work) / COLLECTION_ENTRY
-        write_collection(deck, db_path)
+        write_collection(deck, db_path, notes, cards)
         entries = {COLLECTION_ENTRY: db_path.read_bytes()}
     media_map: dict[str, str] = {}
     for number, item in enumerate(deck.media):
