@@ -9,21 +9,25 @@ The other tests pin down when a rebuild happens and when it must not.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import ankigen.rebuild
+import ankigen.savedrows
 from ankigen.build import BuildResult, build
 from ankigen.errors import AnkigenError
-from ankigen.savedrows import ROWS_FILE
+from ankigen.savedrows import CARDS, NOTES, ROWS_FILE, RowsWriter, read_rows
 from tests.clozedeck import add_cloze_cards
 from tests.conftest import SHIPPED_CARDS
 from tests.test_render_cache import tiny_png
@@ -133,7 +137,6 @@ EDITS_FOR_A_FULL_BUILD: dict[str, Callable[[Path], None]] = {
         append(card_file(cards, card_id), "\nEdited.\n")
         for card_id in ("DL0001", "DL0002", "DL0003", "DL0004")
     ],
-    "a file that is not a card": lambda cards: (cards / "notes.txt").write_text("x"),
 }
 
 
@@ -197,6 +200,108 @@ def test_a_deck_with_a_linked_card_file_saves_no_rows(cards, tmp_path, private_c
     (cards / "ML" / "ML0099-linked.md").symlink_to(elsewhere)
     settle(cards, tmp_path / "out")
     assert saved_rows(private_cache_home) == []  # the snapshot sees the link, not the card
+
+
+def test_an_editors_own_files_do_not_stop_a_rebuild(cards, tmp_path):
+    out = tmp_path / "out"
+    settle(cards, out)
+    path = card_file(cards, "DL0003")
+    append(path, "\nEdited in an editor.\n")
+    (path.parent / f".{path.name}.swp").write_bytes(b"vim swap")
+    (path.parent / f"{path.name}~").write_text("a backup", encoding="utf-8")
+    (cards / "4913").write_text("", encoding="utf-8")  # vim's test of the folder
+    (cards / "notes.txt").write_text("the author's own notes", encoding="utf-8")
+    expected = reference(cards, T0 + 60)
+    result = build(cards, out, now=T0 + 60, force=True)
+    assert result.rebuilt == ("DL/" + path.name,)
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
+
+
+def test_a_linked_deck_yaml_is_followed(cards, tmp_path):
+    shared = tmp_path / "shared-deck.yaml"
+    shutil.move(cards / "deck.yaml", shared)
+    (cards / "deck.yaml").symlink_to(shared)
+    out = tmp_path / "out"
+    settle(cards, out)
+    append(shared, SUBDECKS)  # the link stays as it was; what it leads to changes
+    assert not build(cards, out, now=T0 + 60, force=True).unchanged
+    append(shared, "# and again\n")
+    append(card_file(cards, "ML0026"), "\nEdited.\n")
+    expected = reference(cards, T0 + 120)
+    result = build(cards, out, now=T0 + 120, force=True)
+    assert result.rebuilt is None
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
+
+
+def test_a_lock_changed_after_the_snapshot_is_not_spliced(cards, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    settle(cards, out)
+    append(card_file(cards, "ML0026"), "\nEdited.\n")
+    real = ankigen.rebuild.read_rows
+
+    def checkout_meanwhile(*args, **kwargs):  # after the snapshot: `git checkout`, say
+        append(cards / "ankigen.lock", "\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ankigen.rebuild, "read_rows", checkout_meanwhile)
+    result = build(cards, out, now=T0 + 60, force=True)
+    monkeypatch.setattr(ankigen.rebuild, "read_rows", real)
+    assert result.rebuilt is None  # a full build, from the lock as it is now
+    expected = reference(cards, T0 + 60)
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_time(
+    cards, tmp_path, private_cache_home, monkeypatch
+):
+    out = tmp_path / "out"
+    settle(cards, out)
+    (rows,) = saved_rows(private_cache_home)
+    rows.unlink()
+    rows.mkdir()  # in its place, a folder: nothing can be saved or read there
+    append(card_file(cards, "ML0026"), "\nEdited.\n")
+    expected = reference(cards, T0 + 60)
+    result = build(cards, out, now=T0 + 60, force=True)
+    assert result.rebuilt is None
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
+
+    real_mkstemp = tempfile.mkstemp
+
+    def full_disk(*args, **kwargs):  # no room for the rows; the package is written first
+        if kwargs.get("prefix") == ".rows.":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_mkstemp(*args, **kwargs)
+
+    rows.rmdir()
+    monkeypatch.setattr(ankigen.savedrows.tempfile, "mkstemp", full_disk)
+    append(card_file(cards, "ML0026"), "\nAgain.\n")
+    expected = reference(cards, T0 + 120)
+    result = build(cards, out, now=T0 + 120, force=True)
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
+    assert saved_rows(private_cache_home) == []
+
+
+def test_a_saved_entry_that_makes_no_sense_means_a_full_build(cards, tmp_path, private_cache_home):
+    out = tmp_path / "out"
+    settle(cards, out)
+    (rows,) = saved_rows(private_cache_home)
+    saved = read_rows(rows.parent)
+    assert saved is not None
+    tables = saved.rows()
+    saved.close()
+    assert tables is not None
+    path = card_file(cards, "DL0003")
+    name = "DL/" + path.name
+    damaged = replace(saved.build, cards={**saved.build.cards, name: ("DL0003", 1, "x")})
+    writer = RowsWriter(rows.parent)
+    writer.write(NOTES, tables[0])
+    writer.write(CARDS, tables[1])
+    writer.commit(damaged)  # a whole file, every checksum right, one entry wrong
+    append(path, "\nEdited.\n")
+    expected = reference(cards, T0 + 60)
+    result = build(cards, out, now=T0 + 60, force=True)
+    assert result.rebuilt is None
+    assert (result.output.read_bytes(), (cards / "ankigen.lock").read_bytes()) == expected
 
 
 @pytest.mark.parametrize("how", ["foreign", "truncated", "altered", "empty"])
@@ -275,6 +380,11 @@ EDITS: dict[str, Callable[[Path, str, int], None]] = {
     "major version": lambda cards, card_id, n: replace_in(
         cards / "deck.yaml", "^version: .*$", f"version: {n + 2}.0.0"
     ),
+    "editor files": lambda cards, card_id, n: [
+        (card_file(cards, card_id).parent / f".{card_id}.md.swp").write_text(f"swap {n}"),
+        (cards / "4913").write_text(f"{n}"),
+        (cards / ".hidden.md").write_text(f"not a card {n}"),
+    ],
     "deletions": lambda cards, card_id, n: replace_in(
         card_file(cards, "DL0005"), r"\{\{c\d::", f"{{{{c{n % 3 + 1}::"
     ),

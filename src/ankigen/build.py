@@ -34,9 +34,9 @@ from .lock import LOCK_FILE, LockChanges
 from .package import card_rows, note_rows, package_bytes, write_package_bytes
 from .progress import Progress
 from .published import changed_package_problem
-from .rebuild import RebuiltDeck, can_save, rebuild_rows, rows_folder, saved_build
+from .rebuild import RebuiltDeck, can_save, matters, rebuild_rows, rows_folder, saved_build
 from .render import RenderedCard, RenderedDeck
-from .savedrows import CARDS, NOTES, RowsWriter
+from .savedrows import CARDS, NOTES, RowsWriter, forget_rows
 from .validate import cross_card_problems
 
 
@@ -262,8 +262,11 @@ def build(
         config, checked.note_type, rendered, new_lock, notes, checked.cloze_note_type
     )
     rows = None
-    if snapshot is not None and can_save(files, deck_package):
-        rows = RowsWriter(rows_folder(cards_dir, config))
+    if snapshot is not None:
+        if can_save(files, deck_package, snapshot.files):
+            rows = RowsWriter(rows_folder(cards_dir, config))
+        else:  # the last build's rows would stay unused
+            forget_rows(rows_folder(cards_dir, config))
     try:
         note_table = note_rows(deck_package, deck_package.notes)
         card_table = card_rows(deck_package, deck_package.notes)
@@ -339,7 +342,7 @@ def _write_rebuilt(
         rows = RowsWriter(rows_folder(snapshot.cards_dir, config))
         rows.write(NOTES, rebuilt.notes)
         rows.write(CARDS, rebuilt.cards)
-        rows.commit(replace(saved, files=recorded))
+        rows.commit(replace(saved, files={n: d for n, d in recorded.items() if matters(n)}))
     return result
 
 

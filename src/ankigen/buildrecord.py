@@ -3,7 +3,8 @@
 After a build, ``build.json`` in the cards folder's cache folder (``rendercache``) holds a
 digest of everything the build read, the package's path and SHA-256, and what the build
 reported. Everything the build read is: every file below the cards folder, by path and bytes
-(cards, ``deck.yaml``, the lock, images; version-control folders aside), ankigen itself (the
+(cards, ``deck.yaml``, the lock, images; version-control folders aside; a symbolic link by
+where it leads and the bytes of the file there), ankigen itself (the
 renderer's fingerprint: its code, data and libraries), the working directory (messages name
 files relative to it) and the options. The next build computes the digest first; if it is the
 same and the package is still the file that build wrote, the build could only make the same
@@ -109,14 +110,15 @@ def snapshot_inputs(
             # os.scandir's status has no inode on Windows; record_build compares with lstat
             info = entry.stat(follow_symlinks=False) if KEEPS_STATUS else os.lstat(path)
             status = stats[relative] = _status(info)
+            if stat.S_ISLNK(info.st_mode):  # its own status says nothing of what it leads to
+                read.append(relative)
+                files[relative] = _link_digest(path)
+                continue
             before = known.get(relative)
             if before is not None and before[0] == status:
                 files[relative] = before[1]
                 continue
             read.append(relative)
-            if stat.S_ISLNK(info.st_mode):
-                files[relative] = "link:" + os.readlink(path)
-                continue
             if not stat.S_ISREG(info.st_mode):  # a pipe or device: opening it could block
                 files[relative] = f"special:{stat.S_IFMT(info.st_mode)}"
                 continue
@@ -132,6 +134,18 @@ def snapshot_inputs(
         json.dumps(options, sort_keys=True),
     )
     return InputSnapshot(cards_dir, context, files, stats, taken_ns, tuple(read))
+
+
+def _link_digest(path: str) -> str:
+    """A link's digest: where it leads, and the content of the file there, if any."""
+    target = "link:" + os.readlink(path)
+    try:
+        if not os.path.isfile(path):
+            return target
+        with open(path, "rb") as handle:
+            return f"{target}\0{hashlib.sha256(handle.read()).hexdigest()}"
+    except OSError as exc:
+        return f"{target}\0error:{exc.errno}"
 
 
 def _note_type(config: DeckConfig) -> str:

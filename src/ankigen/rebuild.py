@@ -17,6 +17,7 @@ other file, another ankigen or options) is left to the full build: ``rebuild`` r
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -27,9 +28,10 @@ from .assemble import DeckPackage, card_note, package_header
 from .buildrecord import InputSnapshot, build_context
 from .changelog import RELEASE_FILE, read_manifest
 from .check import against_lock_problems, identity_problems, stamp_lock
-from .config import DeckConfig
+from .config import DECK_FILE, DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
 from .incremental import CardOutcome, card_outcomes, display_named
+from .load import CARD_SUFFIX
 from .lock import CARD_LINE, CARDS_LINE, LOCK_FILE, LockChanges, card_entry, parse_lock
 from .notetype import basic_note_type, cloze_note_type
 from .package import card_rows, note_rows
@@ -37,6 +39,7 @@ from .rendercache import cache_folder
 from .savedrows import CardPlace, Row, SavedBuild, SavedRows, read_rows
 from .validate import CardRef
 
+BESIDE_CARDS = frozenset({DECK_FILE, LOCK_FILE, RELEASE_FILE})  # the other files a build reads
 # Beyond this share of the cards, a full build (which renders on every core) is as quick.
 MAX_SHARE = 0.25
 
@@ -69,23 +72,35 @@ def _rebuild(
 ) -> RebuiltDeck | None:
     cards_dir = snapshot.cards_dir
     build = saved.build
-    if (
-        build.context != build_context(snapshot, config)
-        or build.files.keys() != snapshot.files.keys()
-    ):
+    files = {name: digest for name, digest in snapshot.files.items() if matters(name)}
+    if build.context != build_context(snapshot, config) or build.files.keys() != files.keys():
         return None
-    changed = sorted(name for name, digest in snapshot.files.items() if build.files[name] != digest)
+    changed = sorted(name for name, digest in files.items() if build.files[name] != digest)
     if len(changed) > MAX_SHARE * len(build.cards):
         return None
-    if any(name not in build.cards or ":" in snapshot.files[name] for name in changed):
+    if any(name not in build.cards or ":" in files[name] for name in changed):
         return None  # not a card file of that build, or a link, an unreadable or odd file
+    # What else the build reads, as the snapshot saw it: read after it, it could differ.
+    deck_yaml, lock_data = _as_seen(snapshot, DECK_FILE), _as_seen(snapshot, LOCK_FILE)
+    release = _as_seen(snapshot, RELEASE_FILE) if RELEASE_FILE in files else b""
+    if deck_yaml is None or lock_data is None or release is None:
+        return None
+    try:
+        if load_config(cards_dir, deck_yaml) != config:
+            return None  # deck.yaml changed between its first reading and the snapshot
+        old_text = lock_data.decode("utf-8")
+        released = read_manifest(cards_dir / RELEASE_FILE, release) if release else None
+    except (UnicodeDecodeError, AnkigenError):
+        return None
     places = [build.place(name) for name in changed]
+    if any(place is None for place in places):
+        return None  # a damaged entry
     named = [(name, Path(os.path.join(os.fspath(cards_dir), name)), False) for name in changed]
     outcomes = card_outcomes(
         cards_dir,
         [path for _, path, _ in named],
         config,
-        digests=[snapshot.files[name] for name in changed],
+        digests=[files[name] for name in changed],
         shown=display_named(cards_dir, named),
     )
     if not all(_same_place(o, place) for o, place in zip(outcomes, places, strict=True)):
@@ -95,9 +110,8 @@ def _rebuild(
     lock_path = cards_dir / LOCK_FILE
     lock_shown = display_path(lock_path)
     try:
-        old_text = lock_path.read_text(encoding="utf-8")
         lock = parse_lock(old_text, lock_shown, only=[card.id for card in cards])
-    except (OSError, UnicodeDecodeError, AnkigenError):
+    except AnkigenError:
         return None
     lines = old_text.split("\n")
     for card, place in zip(cards, places, strict=True):
@@ -127,12 +141,11 @@ def _rebuild(
         lines[place.lock_line] = card_entry(card.id, new_lock.cards[card.id]) + comma
     lock_text = "\n".join(lines)
 
-    released = read_manifest(cards_dir / RELEASE_FILE)
     header = package_header(
         config,
         note_type,
         new_lock,
-        released.notes if released.version == config.version else "",
+        released.notes if released is not None and released.version == config.version else "",
         cloze_type,
         set(build.used_decks),
     )
@@ -240,7 +253,7 @@ def saved_build(
     base.subtract(lock_warnings)
     return SavedBuild(
         context=context,
-        files=files,
+        files={name: digest for name, digest in files.items() if matters(name)},
         cards=cards,
         base_problems=tuple((p.path, p.line, p.message, p.severity) for p in base.elements()),
         per_category=per_category,
@@ -253,7 +266,33 @@ def _deck_order(deck_id: int | None) -> int:
     return -1 if deck_id is None else deck_id
 
 
-def can_save(named: Sequence[tuple[str, CardOutcome, bool]], package: DeckPackage) -> bool:
-    """Whether a rebuild could start from this build: no images (their bytes are not saved)
-    and no linked card files (a snapshot sees the link, not what it leads to)."""
-    return not package.media and not any(link for _, _, link in named)
+def matters(name: str) -> bool:
+    """Whether the file ``name`` (below the cards folder) can change a deck that shows no
+    images: deck.yaml, the lock, the release record, and what ``load.discover`` takes as a
+    card file (``*.md``, hidden files and folders aside). An editor's swap and backup files
+    (``.x.md.swp``, ``x.md~``, ``4913``) do not."""
+    return name in BESIDE_CARDS or (
+        name.endswith(CARD_SUFFIX) and not any(part.startswith(".") for part in name.split("/"))
+    )
+
+
+def _as_seen(snapshot: InputSnapshot, name: str) -> bytes | None:
+    """The file ``name``'s bytes if they are still those the snapshot saw, else ``None``."""
+    try:
+        data = (snapshot.cards_dir / name).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == snapshot.files.get(name) else None
+
+
+def can_save(
+    named: Sequence[tuple[str, CardOutcome, bool]], package: DeckPackage, files: dict[str, str]
+) -> bool:
+    """Whether a rebuild could start from this build: no images (their bytes are not saved),
+    no linked card files (what a rebuild redoes is a file's own content), and every card file
+    among the inputs (``files``: the output or cache folder inside the cards folder is not)."""
+    return (
+        not package.media
+        and not any(link for _, _, link in named)
+        and all(name in files for name, _, _ in named)
+    )

@@ -58,7 +58,8 @@ class SavedBuild:
     """The build that the saved rows belong to."""
 
     context: tuple[str, ...]  # ankigen, working directory, options, note type (``buildrecord``)
-    files: dict[str, str]  # every input file by name, and its digest, as the build left them
+    # every input file that matters (``rebuild.matters``) and its digest, as the build left it
+    files: dict[str, str]
     # by file name: each card file with a valid card and no problem of its own, as the tuple
     # of a ``CardPlace`` (``place``): 10,000 of them load faster as plain tuples
     cards: dict[str, tuple[object, ...]]
@@ -67,9 +68,15 @@ class SavedBuild:
     used_decks: tuple[int | None, ...]  # the notes' ``deck_id``s (subdecks in use)
     cloze: bool  # whether the package has the cloze note type
 
-    def place(self, name: str) -> CardPlace:
-        """Where the card of file ``name`` is (it must be one of ``cards``)."""
-        return CardPlace(*self.cards[name])  # type: ignore[arg-type]
+    def place(self, name: str) -> CardPlace | None:
+        """Where the card of file ``name`` is (one of ``cards``); ``None`` if it makes no sense."""
+        entry = self.cards[name]
+        types = (str, str, int, str, int, int, int, int)
+        if not isinstance(entry, tuple) or len(entry) != len(types):
+            return None
+        if not all(type(value) is kind for value, kind in zip(entry, types, strict=True)):
+            return None
+        return CardPlace(*entry)  # type: ignore[arg-type]
 
 
 def rows_path(folder: Path) -> Path:
@@ -100,13 +107,25 @@ def _dict(value: object) -> dict[str, Any]:
 
 
 def _decode_build(data: dict[str, Any]) -> SavedBuild:
+    problems = tuple(tuple(p) for p in data["base_problems"])
+    if not all(
+        len(p) == 4 and type(p[1]) is int and all(type(p[i]) is str for i in (0, 2, 3))
+        for p in problems
+    ):
+        raise ValueError("a problem that is not (path, line, message, severity)")
+    used = tuple(data["used_decks"])
+    if not all(deck is None or type(deck) is int for deck in used):
+        raise ValueError("a deck id that is not a number")
+    context = tuple(data["context"])
+    if not all(type(part) is str for part in context):
+        raise ValueError("a context that is not text")
     return SavedBuild(
-        context=tuple(data["context"]),
+        context=context,
         files=_dict(data["files"]),
         cards=_dict(data["cards"]),
-        base_problems=tuple(tuple(p) for p in data["base_problems"]),
-        per_category=dict(data["per_category"]),
-        used_decks=tuple(data["used_decks"]),
+        base_problems=problems,  # type: ignore[arg-type]
+        per_category={str(k): int(v) for k, v in _dict(data["per_category"]).items()},
+        used_decks=used,
         cloze=bool(data["cloze"]),
     )
 
@@ -221,15 +240,32 @@ def _record_at(data: bytes, offset: int) -> tuple[int, Any, int]:
 
 
 class RowsWriter:
-    """Saves rows as they are inserted, to a temporary file that ``commit`` puts in place."""
+    """Saves rows as they are inserted, to a temporary file that ``commit`` puts in place.
+
+    Saving is a convenience for a later build: if the cache folder cannot be written (read
+    only, a full disk), the rows are passed on all the same and nothing is saved.
+    """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        fd, name = tempfile.mkstemp(prefix=".rows.", suffix=".tmp", dir=folder)
-        self.temp = Path(name)
-        self.handle = os.fdopen(fd, "wb")
-        self.handle.write(MAGIC)
+        self.handle: BinaryIO | None = None
+        self.temp: Path | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".rows.", suffix=".tmp", dir=folder)
+            self.temp = Path(name)
+            self.handle = os.fdopen(fd, "wb")
+            self.handle.write(MAGIC)
+        except OSError:
+            self.discard()
+
+    def _save(self, kind: int, rows: list[Row]) -> None:
+        if self.handle is None:
+            return
+        try:
+            self.handle.write(_record(kind, rows))
+        except (OSError, ValueError):  # ValueError: a row marshal cannot write
+            self.discard()
 
     def tap(self, kind: int, rows: Iterable[Row]) -> Iterator[Row]:
         """``rows`` passed on unchanged, each saved on the way (``NOTES`` or ``CARDS``)."""
@@ -237,33 +273,40 @@ class RowsWriter:
         for row in rows:
             chunk.append(row)
             if len(chunk) == CHUNK_ROWS:
-                self.handle.write(_record(kind, chunk))
+                self._save(kind, chunk)
                 chunk = []
             yield row
         if chunk:
-            self.handle.write(_record(kind, chunk))
+            self._save(kind, chunk)
 
     def write(self, kind: int, rows: list[Row]) -> None:
         """Save ``rows`` that are already in memory."""
         for start in range(0, len(rows), CHUNK_ROWS):
-            self.handle.write(_record(kind, rows[start : start + CHUNK_ROWS]))
+            self._save(kind, rows[start : start + CHUNK_ROWS])
 
     def commit(self, build: SavedBuild) -> None:
         """Finish the file with ``build`` and put it in place of the last one."""
+        if self.handle is None or self.temp is None:
+            return
         try:
             header_at = self.handle.tell()
             self.handle.write(_record(HEADER, _encode_build(build)))
             self.handle.write(header_at.to_bytes(_TRAILER, "big"))
             self.handle.close()
             os.replace(self.temp, rows_path(self.folder))
+            self.handle = self.temp = None
         except (OSError, ValueError):  # only a later rebuild's shortcut is lost
             self.discard()
 
     def discard(self) -> None:
         """Drop the file: the build it would describe did not happen (or was not recorded)."""
-        with contextlib.suppress(OSError):
-            self.handle.close()
-        self.temp.unlink(missing_ok=True)
+        if self.handle is not None:
+            with contextlib.suppress(OSError):
+                self.handle.close()
+        if self.temp is not None:
+            with contextlib.suppress(OSError):
+                self.temp.unlink(missing_ok=True)
+        self.handle = self.temp = None
 
 
 def forget_rows(folder: Path) -> None:
