@@ -10,9 +10,11 @@ with the same functions a full build uses (``incremental.card_outcomes``,
 lock, messages and record that a full build would.
 
 Anything else (a card added, removed, renamed or given another id, another note kind or
-number of deletions, a card with a problem of its own before or after, images, links, any
-other file, another ankigen or options) is left to the full build: ``rebuild`` returns
-``None``. A property test compares the two over random edit histories.
+number of cloze cards, a card with a problem of its own before or after, images, links,
+``deck.yaml``, the lock or the release record, another ankigen or options) is left to the
+full build: ``rebuild_rows`` returns ``None``. Files no build of an image-free deck reads
+(an editor's swap files, say) are not looked at (``matters``). A property test compares
+the two over random edit histories.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .load import CARD_SUFFIX
 from .lock import CARD_LINE, CARDS_LINE, LOCK_FILE, LockChanges, card_entry, parse_lock
 from .notetype import basic_note_type, cloze_note_type
 from .package import card_rows, note_rows
+from .render import RenderedCard
 from .rendercache import cache_folder
 from .savedrows import CardPlace, Row, SavedBuild, SavedRows, read_rows
 from .validate import CardRef
@@ -82,30 +85,20 @@ def _rebuild(
         return None  # not a card file of that build, or a link, an unreadable or odd file
     # What else the build reads, as the snapshot saw it: read after it, it could differ.
     deck_yaml, lock_data = _as_seen(snapshot, DECK_FILE), _as_seen(snapshot, LOCK_FILE)
-    release = _as_seen(snapshot, RELEASE_FILE) if RELEASE_FILE in files else b""
-    if deck_yaml is None or lock_data is None or release is None:
+    release = _as_seen(snapshot, RELEASE_FILE) if RELEASE_FILE in files else None
+    if deck_yaml is None or lock_data is None or (RELEASE_FILE in files and release is None):
         return None
     try:
         if load_config(cards_dir, deck_yaml) != config:
             return None  # deck.yaml changed between its first reading and the snapshot
         old_text = lock_data.decode("utf-8")
-        released = read_manifest(cards_dir / RELEASE_FILE, release) if release else None
+        released = None if release is None else read_manifest(cards_dir / RELEASE_FILE, release)
     except (UnicodeDecodeError, AnkigenError):
         return None
-    places = [build.place(name) for name in changed]
-    if any(place is None for place in places):
-        return None  # a damaged entry
-    named = [(name, Path(os.path.join(os.fspath(cards_dir), name)), False) for name in changed]
-    outcomes = card_outcomes(
-        cards_dir,
-        [path for _, path, _ in named],
-        config,
-        digests=[files[name] for name in changed],
-        shown=display_named(cards_dir, named),
-    )
-    if not all(_same_place(o, place) for o, place in zip(outcomes, places, strict=True)):
+    redone = _redo(snapshot, config, build, changed)
+    if redone is None:
         return None
-    cards = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
+    cards, places = redone
 
     lock_path = cards_dir / LOCK_FILE
     lock_shown = display_path(lock_path)
@@ -136,7 +129,7 @@ def _rebuild(
     problems = [Problem(*p) for p in build.base_problems] + against_lock
     if any(p.is_error for p in problems) or (strict and problems):
         return None  # the full build says what is wrong
-    for card, place in zip(cards, places, strict=True):
+    for card, place in zip(cards, places, strict=True):  # format_lock's line for each
         comma = "," if lines[place.lock_line].endswith(",") else ""
         lines[place.lock_line] = card_entry(card.id, new_lock.cards[card.id]) + comma
     lock_text = "\n".join(lines)
@@ -190,6 +183,32 @@ class RebuiltDeck:
     lock_warnings: tuple[Problem, ...]  # those that compare the sources with the lock
     saved: SavedBuild  # the build the rows came from
     redone: tuple[str, ...]  # the card files redone, by name below the cards folder
+
+
+def _redo(
+    snapshot: InputSnapshot, config: DeckConfig, build: SavedBuild, changed: list[str]
+) -> tuple[list[RenderedCard], list[CardPlace]] | None:
+    """The changed card files rendered and checked anew (from the render cache when it has
+    them), each with its place in the saved build; ``None`` unless each still holds the
+    same card in the same place, with no problem of its own."""
+    places = [build.place(name) for name in changed]
+    if any(place is None for place in places):
+        return None  # a damaged entry
+    cards_dir = snapshot.cards_dir
+    named = [(name, Path(os.path.join(os.fspath(cards_dir), name)), False) for name in changed]
+    outcomes = card_outcomes(
+        cards_dir,
+        [path for _, path, _ in named],
+        config,
+        digests=[snapshot.files[name] for name in changed],
+        shown=display_named(cards_dir, named),
+    )
+    cards = []
+    for outcome, place in zip(outcomes, places, strict=True):
+        if place is None or outcome.rendered is None or not _same_place(outcome, place):
+            return None
+        cards.append(outcome.rendered)
+    return cards, [place for place in places if place is not None]
 
 
 def _same_place(outcome: CardOutcome, place: CardPlace) -> bool:
