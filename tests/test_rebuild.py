@@ -28,6 +28,13 @@ import ankigen.savedrows
 from ankigen.build import BuildResult, build
 from ankigen.errors import AnkigenError
 from ankigen.savedrows import CARDS, NOTES, ROWS_FILE, RowsWriter, read_rows
+from tests.ankihelpers import (
+    import_package,
+    notes_by_id_field,
+    review_log,
+    scheduling,
+    study_all,
+)
 from tests.clozedeck import add_cloze_cards
 from tests.conftest import SHIPPED_CARDS
 from tests.test_render_cache import tiny_png
@@ -93,6 +100,24 @@ def test_a_one_card_edit_is_rebuilt_from_the_saved_rows_with_a_full_builds_bytes
     assert third.rebuilt == result.rebuilt
     assert third.output.read_bytes() == expected_package
     assert (cards / "ankigen.lock").read_bytes() == expected_lock
+
+
+def test_a_rebuilt_package_updates_the_card_in_anki_and_keeps_its_reviews(
+    cards, tmp_path, collection
+):
+    out = tmp_path / "out"
+    first = settle(cards, out)
+    import_package(collection, first.output)
+    assert study_all(collection, "ML and DL Interview Questions") > 0
+    before, history = scheduling(collection), review_log(collection)
+    append(card_file(cards, "ML0026"), "\nA sentence added in the rebuild.\n")
+    result = build(cards, out, now=T0 + 60, force=True)
+    assert result.rebuilt is not None
+    log = import_package(collection, result.output)
+    assert len(log.new) == 0 and len(collection.find_notes("")) == 10
+    assert [entry.fields[0] for entry in log.updated] == ["ML0026"]  # the others: unchanged
+    assert "A sentence added in the rebuild." in notes_by_id_field(collection)["ML0026"]["Answer"]
+    assert scheduling(collection) == before and review_log(collection) == history
 
 
 def test_a_rebuild_reports_what_a_full_build_reports(cards, tmp_path):
