@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ankigen.errors import AnkigenError
-from ankigen.lock import Lock, format_lock, read_lock, update_lock
+from ankigen.lock import CardStamp, Lock, Stamp, format_lock, parse_lock, read_lock, update_lock
 
 
 def test_first_build_stamps_everything_now_with_distinct_note_ids():
@@ -195,3 +195,17 @@ def test_a_lock_nested_too_deep_is_reported_not_a_crash(tmp_path, monkeypatch):
     with pytest.raises(AnkigenError) as caught:
         read_lock(path)
     assert str(caught.value.problems[0]).startswith("ankigen.lock:1: corrupt lock file")
+
+
+def test_entry_lines_count_only_real_line_breaks():
+    lock = Lock(
+        note_type=Stamp("h", 1),
+        cards={
+            "DL0001": CardStamp("a", 1, 100, "Line\u2028separator\u2029and\x85next"),
+            "DL0002": CardStamp("b", 1, 200, "Plain"),
+        },
+    )
+    text = format_lock(lock)
+    lines = parse_lock(text, "ankigen.lock").card_lines
+    for card_id in ("DL0001", "DL0002"):
+        assert text.split("\n")[lines[card_id] - 1].startswith(f'    "{card_id}"')

@@ -53,9 +53,15 @@ def note_fields(card: RenderedCard) -> tuple[str, ...]:
     return (card.id, card.title, card.question_html, card.answer_html)
 
 
+def tag_order(tag: str) -> tuple[str, str]:
+    """The key that sorts tags as Anki lists them (ignoring case), and tags that differ only in
+    case in one fixed order: a set of strings iterates in another order in every process."""
+    return tag.lower(), tag
+
+
 def note_tags(card: RenderedCard) -> tuple[str, ...]:
     """The category tag (the id's prefix) and the card's own tags, sorted as Anki keeps them."""
-    return tuple(sorted({card.category, *card.tags}, key=str.lower))
+    return tuple(sorted({card.category, *card.tags}, key=tag_order))
 
 
 def content_hash(card: RenderedCard) -> str:
@@ -104,7 +110,7 @@ def tombstone_fields(
 def tombstone_tags(card_id: str) -> tuple[str, ...]:
     """A tombstone's tags: its category (the id's prefix) and ``ankigen::retired``."""
     category = card_id.rstrip("0123456789")
-    return tuple(sorted({category, RETIRED_TAG}, key=str.lower))
+    return tuple(sorted({category, RETIRED_TAG}, key=tag_order))
 
 
 def tombstone_hash(fields: tuple[str, ...]) -> str:

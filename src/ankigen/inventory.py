@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .assemble import tag_order
 from .build import render_cards
 from .changelog import RELEASE_FILE, ReleaseChanges, compare, read_manifest
 from .config import DeckConfig
@@ -144,7 +145,7 @@ def stats_data(inventory: Inventory) -> dict[str, Any]:
             prefix: {"name": name, "cards": per_category[prefix]}
             for prefix, name in config.categories.items()
         },
-        "tags": {tag: tags[tag] for tag in sorted(tags, key=str.lower)},
+        "tags": {tag: tags[tag] for tag in sorted(tags, key=tag_order)},
         "formulas": {"inline": inline, "display": display, "total": inline + display},
         "since_release": {
             "release": inventory.release,

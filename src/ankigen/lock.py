@@ -225,7 +225,9 @@ def _card_lines(text: str) -> dict[str, int]:
     """The line of each card's entry (one card per line, as ``format_lock`` writes it)."""
     lines: dict[str, int] = {}
     in_cards = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split at "\n" only: format_lock writes titles as they are, and a title may hold U+2028,
+    # which splitlines() would take for a line break
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.lstrip().startswith(('"cards"', '"retired"')):
             in_cards = line.lstrip().startswith('"cards"')
         match = CARD_LINE.match(line)

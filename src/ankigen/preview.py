@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .assemble import note_fields, note_tags
+from .assemble import note_fields, note_tags, tag_order
 from .atomic import atomic_write_bytes
 from .build import render_cards
 from .cloze import reveal
@@ -237,7 +237,7 @@ def preview_html(
         for card in sorted(cards, key=lambda c: c.id)
         for face in card_faces(card, types[card.kind])
     ]
-    tags = sorted({tag for face in faces for tag in face.tags}, key=str.lower)
+    tags = sorted({tag for face in faces for tag in face.tags}, key=tag_order)
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in tags)
     entries = "\n".join(
         f'<article class="entry" data-id="{face.id}" data-tags="{html.escape(" ".join(face.tags))}"'
