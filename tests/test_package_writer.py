@@ -80,6 +80,9 @@ def test_library_versions_are_the_installed_ones_and_cover_the_requirements():
     assert {rendercache.normalized(n) for n in rendercache.RUNTIME_LIBRARIES} == required
     for name, version in rendercache.library_versions():
         assert version == metadata.version(name)
+    found = rendercache.installed_versions()  # by folder name, without importlib.metadata
+    for name in {*rendercache.RUNTIME_LIBRARIES, *rendercache.RENDERING_LIBRARIES}:
+        assert found[rendercache.normalized(name)] == metadata.version(name)
 
 
 def test_an_archive_that_needs_zip64_is_left_to_zipfile(monkeypatch):

@@ -135,8 +135,9 @@ def installed_versions() -> dict[str, str]:
         except OSError:
             continue
         for folder in names:
-            if folder.endswith(".dist-info") and folder.count("-") == 1:
-                name, version = folder[: -len(".dist-info")].split("-")
+            stem = folder.removesuffix(".dist-info")
+            if stem != folder and stem.count("-") == 1:
+                name, version = stem.split("-")
                 versions.setdefault(normalized(name), version)
     return versions
 
