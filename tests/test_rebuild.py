@@ -28,6 +28,7 @@ import ankigen.rebuild
 import ankigen.savedrows
 from ankigen.build import BuildResult, build
 from ankigen.errors import AnkigenError
+from ankigen.load import discover
 from ankigen.savedrows import CARDS, NOTES, ROWS_FILE, RowsWriter, read_rows
 from tests.ankihelpers import (
     import_package,
@@ -257,6 +258,34 @@ def test_a_deck_with_a_linked_card_file_saves_no_rows(cards, tmp_path, private_c
     (cards / "ML" / "ML0099-linked.md").symlink_to(elsewhere)
     settle(cards, tmp_path / "out")
     assert saved_rows(private_cache_home) == []  # the snapshot sees the link, not the card
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("deck.yaml", True),
+        ("ankigen.lock", True),
+        ("ankigen.release.json", True),
+        ("DL/DL0001-x.md", True),
+        ("a/b/c.md", True),
+        ("x./a.md", True),
+        ("DL/.DL0001-x.md.swp", False),
+        ("DL/.hidden.md", False),
+        (".drafts/DL0009.md", False),
+        ("DL/DL0001-x.md~", False),
+        ("4913", False),
+        ("DL/deck.yaml", False),
+        ("DL/figure.png", False),
+    ],
+)
+def test_the_files_that_matter_to_a_deck_without_images(name, expected):
+    assert ankigen.rebuild.matters(name) is expected
+    if name.endswith(".md"):  # a card file exactly when discover would take it for one
+        with tempfile.TemporaryDirectory() as work:
+            path = Path(work, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x", encoding="utf-8")
+            assert (path in discover(Path(work))) is expected
 
 
 def test_an_editors_own_files_do_not_stop_a_rebuild(cards, tmp_path):

@@ -290,9 +290,8 @@ def matters(name: str) -> bool:
     images: deck.yaml, the lock, the release record, and what ``load.discover`` takes as a
     card file (``*.md``, hidden files and folders aside). An editor's swap and backup files
     (``.x.md.swp``, ``x.md~``, ``4913``) do not."""
-    return name in BESIDE_CARDS or (
-        name.endswith(CARD_SUFFIX) and not any(part.startswith(".") for part in name.split("/"))
-    )
+    # a part of the name that starts with "." is a hidden file or folder
+    return name in BESIDE_CARDS or (name.endswith(CARD_SUFFIX) and "/." not in "/" + name)
 
 
 def _as_seen(snapshot: InputSnapshot, name: str) -> bytes | None:
