@@ -3,8 +3,9 @@
 After a build, ``rows.bin`` in the deck's cache folder (``rendercache.cache_folder``) holds
 every row of the package's ``notes`` and ``cards`` tables, in the order they were inserted,
 and what a rebuild needs to know about the build that made them (``SavedBuild``): the digest
-of every input file, the options and ankigen itself, and per card file where its rows and
-its lock line are. ``rebuild`` uses it when only a few card files changed.
+of every input file that can change the deck (``rebuild.matters``), the options and ankigen
+itself, and per card file where its rows and its lock line are. ``rebuild`` uses it when
+only a few card files changed.
 
 The file is a magic line, then records of a 4-byte length, a 4-byte CRC-32 and a ``marshal``
 payload (plain data only: loading it runs nothing). Row records come first, the header
