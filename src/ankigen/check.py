@@ -20,7 +20,7 @@ from .assemble import content_hash, note_fields, tombstone_fields, tombstone_has
 from .changelog import RELEASE_FILE, ReleaseManifest, read_manifest
 from .config import SEMVER, DeckConfig, random_id
 from .errors import AnkigenError, Problem, display_path
-from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock, update_lock
+from .lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock_text, update_lock
 from .mathcheck import formula_problems
 from .notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
 from .render import RenderedCard, RenderedDeck
@@ -63,8 +63,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
     note_type = basic_note_type(config.note_type_id, config.name)
     lock_path = cards_dir / LOCK_FILE
     try:
-        lock = read_lock(lock_path)
-        old_text = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+        lock, old_text = read_lock_text(lock_path)  # one reading: the text is what was parsed
     except AnkigenError as exc:
         raise AnkigenError(problems + exc.problems) from None
     released = read_manifest(cards_dir / RELEASE_FILE)

@@ -140,14 +140,19 @@ class LockChanges:
 
 def read_lock(path: Path) -> Lock:
     """Read the lock at ``path``; a missing file is an empty lock."""
+    return read_lock_text(path)[0]
+
+
+def read_lock_text(path: Path) -> tuple[Lock, str | None]:
+    """``read_lock``, and the file's text as read (``None``: there is no lock file)."""
     if not path.exists():
-        return Lock()
+        return Lock(), None
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
-    return parse_lock(text, shown)
+    return parse_lock(text, shown), text
 
 
 def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lock:
