@@ -57,7 +57,7 @@ def set_version(cards: Path, version: str) -> None:
         (r"\begin{gather} a \end{gather}", False, "environment `gather` needs display math"),
         (r"a $ b", False, "stray `$` inside a formula"),
         (r"5% of x", False, "`%` starts a TeX comment"),
-        (r"\require{physics}", False, "`\\require` is not supported"),
+        (r"\require{physics}", False, "`\\require` loads MathJax extensions from the network"),
         (r"x_1_2", False, "double subscript"),
     ],
 )

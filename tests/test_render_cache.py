@@ -31,7 +31,6 @@ from ankigen.cli import main
 from ankigen.config import load_config
 from ankigen.errors import AnkigenError
 from ankigen.render import Renderer
-from ankigen.savedrows import ROWS_FILE
 
 T0 = 1_800_000_000
 ALL_CARDS = [
@@ -73,12 +72,6 @@ def card_file(cards: Path, card_id: str) -> Path:
 
 def shards(home: Path) -> list[Path]:
     return sorted(home.glob("ankigen/*/*.shard"))
-
-
-def without_saved_rows(home: Path) -> None:
-    """Make the next build a full one: a rebuild from saved rows would not read the shards."""
-    for path in home.glob(f"ankigen/*/{ROWS_FILE}"):
-        path.unlink()
 
 
 def test_cached_and_uncached_builds_give_identical_packages(
@@ -217,7 +210,6 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning_and_rebuilt(
     build(cards, tmp_path / "out", now=T0)
     shard = shards(private_cache_home)[0]
     damage(shard, how)
-    without_saved_rows(private_cache_home)
     rendered.clear()
     with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
         result = build(cards, tmp_path / "again", now=T0)
@@ -258,7 +250,6 @@ def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_ca
         + payload
         + rendercache.hashlib.sha256(payload).digest()
     )
-    without_saved_rows(private_cache_home)
     with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
         build(cards, tmp_path / "again", now=T0)
     assert not marker.exists()
@@ -335,11 +326,11 @@ def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_
     first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (no bump)
     assert first.warnings and not first.unchanged
     rendered.clear()
-    real_render = ankigen.build._render
-    monkeypatch.setattr(ankigen.build, "_render", None)  # would fail if called
+    real_render = ankigen.build.render_deck
+    monkeypatch.setattr(ankigen.build, "render_deck", None)  # would fail if called
     again = build(cards, tmp_path / "out", now=T0 + 120)
     assert again.unchanged and rendered == []
-    monkeypatch.setattr(ankigen.build, "_render", real_render)
+    monkeypatch.setattr(ankigen.build, "render_deck", real_render)
     full = build(cards, tmp_path / "full", now=T0 + 120, use_cache=False)
     assert again.warnings == full.warnings
     assert again.per_category == full.per_category
@@ -382,15 +373,15 @@ def test_an_edit_during_a_build_is_never_taken_as_built(cards, tmp_path, monkeyp
     settled(cards, tmp_path / "out")
     path = card_file(cards, "ML0031")
     before = path.read_text(encoding="utf-8")
-    real_render = ankigen.build._render
+    real_render = ankigen.build.render_deck
 
     def edit_then_render(*args, **kwargs):  # the author saves after the build began
         path.write_text(before + "\nSaved meanwhile.\n", encoding="utf-8")
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(ankigen.build, "_render", edit_then_render)
+    monkeypatch.setattr(ankigen.build, "render_deck", edit_then_render)
     built = build(cards, tmp_path / "new", now=T0)  # made from the edited card
-    monkeypatch.setattr(ankigen.build, "_render", real_render)
+    monkeypatch.setattr(ankigen.build, "render_deck", real_render)
     assert built.changes.changed == ("ML0031",)
     assert not up_to_date(cards, tmp_path / "new")
     path.write_text(before, encoding="utf-8")  # as the build started: still not that package

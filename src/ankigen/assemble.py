@@ -7,11 +7,14 @@ import html
 import json
 from dataclasses import dataclass, replace
 
-from .config import DeckConfig
-from .lock import CardStamp, Lock
+from .changelog import RELEASE_FILE
+from .config import DECK_FILE, DeckConfig
+from .errors import AnkigenError, Problem
+from .lock import LOCK_FILE, CardStamp, Lock
 from .media import MediaFile
 from .notetype import BASIC, CLOZE, NoteTypeSpec
 from .render import RenderedCard
+from .sanitize import unsafe_parts
 
 RETIRED_TAG = "ankigen::retired"
 
@@ -86,7 +89,9 @@ def tombstone_fields(
 ) -> tuple[str, ...]:
     """The fields of a retired card's note: what it was, when it went, how to find them all.
 
-    ``title`` is the card's last title as field HTML (already escaped). A retired cloze card
+    ``title`` is the card's last title as field HTML, as the lock keeps it: it is read as text
+    (a title the build escaped comes out the same; markup a hand-edited lock slipped in shows
+    as typed, and never runs). A retired cloze card
     (``clozes``: its deletion numbers) keeps a deletion of each number, out of sight, so that
     each of its cards shows the notice instead of Anki's "empty card" message.
     """
@@ -104,6 +109,7 @@ def tombstone_fields(
     if clozes:
         deletions = "".join(f"{{{{c{number}::retired}}}}" for number in clozes)
         question += f'<span style="display:none">{deletions}</span>'
+    title = html.escape(html.unescape(title), quote=False)
     return (card_id, f"{title} (retired)", question, answer)
 
 
@@ -126,12 +132,19 @@ def assemble(
     lock: Lock,
     release_notes: str = "",
     cloze_note_type: NoteTypeSpec | None = None,
+    *,
+    sources: Sources | None = None,
 ) -> DeckPackage:
     """The deck to package: every card as a note, ids and times taken from ``lock``.
 
     Retired cards (``lock.retired``) follow as tombstone notes, so learners' copies of them
     update to say so instead of lingering unexplained. Cloze cards are notes of
     ``cloze_note_type``; with ``subdecks`` on, each note goes to its category's subdeck.
+
+    Nothing leaves without a last look (``sanitize.unsafe_parts``): a field, title or
+    description that is not safe as it is raises ``AnkigenError`` naming where it came from
+    (``sources``), whether it was rendered now, read from the render cache, or taken from the
+    committed lock or release record.
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
@@ -169,7 +182,90 @@ def assemble(
         cloze_note_type,
         {note.deck_id for note in notes},
     )
-    return replace(header, notes=tuple(notes), media=deck_media(cards))
+    package = replace(header, notes=tuple(notes), media=deck_media(cards))
+    problems = unsafe_problems(package, sources or Sources(), {c.id: c.shown for c in cards})
+    if problems:
+        raise AnkigenError(problems)
+    return package
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The files shown in messages for what a package takes from beside the cards."""
+
+    lock: str = LOCK_FILE
+    release: str = RELEASE_FILE
+    deck: str = DECK_FILE
+
+
+def unsafe_problems(
+    package: DeckPackage, sources: Sources, card_files: dict[str, str]
+) -> list[Problem]:
+    """What in ``package`` is not safe to hand a learner's Anki, each where it came from:
+    a card's file (``card_files``, by id), the lock for a retired card, the release record
+    for the description."""
+    problems = []
+    for note in package.notes:
+        spec = package.cloze_note_type if note.kind == CLOZE else package.note_type
+        names = spec.field_names if spec is not None else ()
+        for name, value in zip(names, note.fields, strict=False):
+            for what in unsafe_parts(value):
+                if note.card_id in card_files:
+                    problems.append(
+                        altered_card(card_files[note.card_id], note.card_id, name, what)
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            sources.lock,
+                            1,
+                            f"the retired card {note.card_id} is not safe in a package "
+                            f"({name}: {what}): restore {LOCK_FILE} from version control",
+                        )
+                    )
+        problems.extend(
+            Problem(sources.deck, 1, f"tag {tag!r} of {note.card_id}: {what}")
+            for tag in note.tags
+            for what in unsafe_parts(tag)
+        )
+    problems.extend(
+        Problem(
+            sources.release,
+            1,
+            f"the release notes are not safe in the deck description ({what}): restore "
+            f"{RELEASE_FILE} from version control",
+        )
+        for what in unsafe_parts(package.description)
+    )
+    for name in (package.deck_name, *(subdeck for _, subdeck in package.subdecks)):
+        problems.extend(
+            Problem(sources.deck, 1, f"deck name {name!r}: {what}") for what in unsafe_parts(name)
+        )
+    return problems
+
+
+def altered_card(shown: str, card_id: str, field: str, what: str) -> Problem:
+    """A rendered card whose field is not safe, though its file passed every check: only an
+    altered render cache entry gives that."""
+    return Problem(
+        shown,
+        1,
+        f"the {field} field of {card_id} is not safe as built ({what}), though the card file "
+        "checks out: the render cache was altered. Build with --no-cache, and delete the cache "
+        "folder (README: Render cache)",
+    )
+
+
+def unsafe_cards(
+    cards: list[RenderedCard], field_names: dict[str, tuple[str, ...]]
+) -> list[Problem]:
+    """``altered_card`` for each field of ``cards`` that is not safe; ``field_names`` by kind."""
+    return [
+        altered_card(card.shown, card.id, name, what)
+        for card in cards
+        for name, value in zip(field_names[card.kind], note_fields(card), strict=False)
+        for what in unsafe_parts(value)
+    ]
 
 
 def card_note(

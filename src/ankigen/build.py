@@ -3,21 +3,19 @@
 ``render_deck`` is the one place where cards are loaded, validated and rendered; ``check``
 (the check stage) judges the result, and ``build`` writes the package only when the check
 passes. Before all that, ``build`` looks for a shortcut: nothing changed since the last
-build (``buildrecord``), or only a few card files did, which ``rebuild`` redoes on top of the
-last build's saved rows (``savedrows``) with the same functions as the stages here.
+build (``buildrecord``), and then nothing is done at all.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import assemble
+from .assemble import Sources, assemble
 from .atomic import atomic_write_bytes
 from .buildrecord import (
     InputSnapshot,
-    build_context,
     known_files,
     read_record,
     record_build,
@@ -25,18 +23,17 @@ from .buildrecord import (
     snapshot_inputs,
     unchanged_result,
 )
+from .changelog import RELEASE_FILE
 from .check import CheckedDeck, check_deck
 from .config import DECK_FILE, DeckConfig, load_config
 from .errors import AnkigenError, Problem, display_path
-from .incremental import CardOutcome, card_outcomes, display_named
+from .incremental import card_outcomes, display_named
 from .load import discover_named
 from .lock import LOCK_FILE, LockChanges
 from .package import card_rows, note_rows, package_bytes, write_package_bytes
 from .progress import Progress
 from .published import changed_package_problem
-from .rebuild import RebuiltDeck, can_save, matters, rebuild_rows, rows_folder, saved_build
 from .render import RenderedCard, RenderedDeck
-from .savedrows import CARDS, NOTES, RowsWriter, forget_rows
 from .validate import cross_card_problems
 
 
@@ -51,9 +48,6 @@ class BuildResult:
     lock_path: Path
     warnings: tuple[Problem, ...] = ()
     unchanged: bool = False  # nothing the last build read had changed: nothing was written
-    # the card files a rebuild redid on top of the last build's rows (``rebuild``); ``None``
-    # when the build was a full one
-    rebuilt: tuple[str, ...] | None = None
 
     def summary(self, seconds: float | None = None) -> str:
         """One line for the terminal; ``seconds`` is how long the build took."""
@@ -124,21 +118,6 @@ def render_deck(
     ``progress`` hears how the rendering goes. ``digests`` are the files' SHA-256 digests
     (hex, by path below ``cards_dir``) when a snapshot has them (``buildrecord``).
     """
-    return _render(cards_dir, use_cache=use_cache, progress=progress, digests=digests)[0]
-
-
-CardFile = tuple[str, CardOutcome, bool]  # a card file's name below the cards folder, its
-# outcome, and whether it is a link
-
-
-def _render(
-    cards_dir: Path,
-    *,
-    use_cache: bool = True,
-    progress: Progress | None = None,
-    digests: dict[str, str] | None = None,
-) -> tuple[RenderedDeck, list[CardFile]]:
-    """``render_deck``, and each card file with its outcome (none when deck.yaml is broken)."""
     problems: list[Problem] = []
     config: DeckConfig | None = None
     try:
@@ -152,7 +131,7 @@ def _render(
         outcomes = card_outcomes(cards_dir, paths, stand_in, use_cache=False, progress=progress)
         problems.extend(problem for outcome in outcomes for problem in outcome.problems)
         problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
-        return RenderedDeck(None, (), tuple(problems)), []
+        return RenderedDeck(None, (), tuple(problems))
     known = None
     if digests is not None:  # the snapshot's digest of each card file's content
         known = [digests.get(name) for name, _, _ in named]
@@ -170,10 +149,7 @@ def _render(
     rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
     if not paths and not problems:
         problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
-    files = [
-        (name, outcome, link) for (name, _, link), outcome in zip(named, outcomes, strict=True)
-    ]
-    return RenderedDeck(config, tuple(rendered), tuple(problems)), files
+    return RenderedDeck(config, tuple(rendered), tuple(problems))
 
 
 class _AnyCategory(dict[str, str]):
@@ -221,9 +197,8 @@ def build(
     version never changes) unless ``force``. With ``use_cache``, the render cache saves
     work, and when nothing the last build read has changed, nothing is done at all
     (``buildrecord``); files whose status is as the last build recorded are not read again,
-    unless ``read_all`` or ``frozen`` (a release, CI), and when only a few card files changed,
-    only they are redone (``rebuild``; not with ``read_all`` either). ``progress`` hears how
-    the rendering goes.
+    unless ``read_all`` or ``frozen`` (a release, CI). ``progress`` hears how the rendering
+    goes.
     """
     read_all = read_all or frozen
     snapshot = None
@@ -234,12 +209,8 @@ def build(
         )
         if unchanged is not None:
             return unchanged
-        if config is not None and not read_all:
-            rebuilt = rebuild_rows(snapshot, config, now=now, strict=strict)
-            if rebuilt is not None:
-                return _write_rebuilt(snapshot, config, out_dir, rebuilt, force=force)
     digests = snapshot.files if snapshot is not None else None
-    deck, files = _render(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
     checked = check_deck(cards_dir, deck, now=now, strict=strict)
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
     lock_path, new_lock = checked.lock_path, checked.lock
@@ -258,55 +229,40 @@ def build(
     target = out_dir / config.package_name
     released = checked.released  # read once, by the check
     notes = released.notes if released.version == config.version else ""
-    deck_package = assemble(
-        config, checked.note_type, rendered, new_lock, notes, checked.cloze_note_type
+    sources = Sources(
+        lock=display_path(lock_path),
+        release=display_path(cards_dir / RELEASE_FILE),
+        deck=display_path(cards_dir / DECK_FILE),
     )
-    rows = None
+    deck_package = assemble(
+        config,
+        checked.note_type,
+        rendered,
+        new_lock,
+        notes,
+        checked.cloze_note_type,
+        sources=sources,
+    )
+    note_table = note_rows(deck_package, deck_package.notes)
+    card_table = card_rows(deck_package, deck_package.notes)
+    data = package_bytes(deck_package, note_table, card_table)
+    written_lock = _write(target, data, config, checked, force=force)
+    per_category = Counter(card.category for card in rendered)
+    result = BuildResult(
+        output=target,
+        config=config,
+        per_category={prefix: per_category[prefix] for prefix in config.categories},
+        changes=changes,
+        lock_path=lock_path,
+        warnings=checked.warnings,
+    )
     if snapshot is not None:
-        if can_save(files, deck_package, snapshot.files):
-            rows = RowsWriter(rows_folder(cards_dir, config))
-        else:  # the last build's rows would stay unused
-            forget_rows(rows_folder(cards_dir, config))
-    try:
-        note_table = note_rows(deck_package, deck_package.notes)
-        card_table = card_rows(deck_package, deck_package.notes)
-        if rows is not None:  # saved on the way, for a later rebuild (``rebuild``)
-            note_table, card_table = rows.tap(NOTES, note_table), rows.tap(CARDS, card_table)
-        data = package_bytes(deck_package, note_table, card_table)
-        written_lock = _write(target, data, config, checked, force=force)
-        per_category = Counter(card.category for card in rendered)
-        result = BuildResult(
-            output=target,
-            config=config,
-            per_category={prefix: per_category[prefix] for prefix in config.categories},
-            changes=changes,
-            lock_path=lock_path,
-            warnings=checked.warnings,
-        )
-        if snapshot is not None:
-            recorded = _remember(snapshot, result, checked.lock_warnings, written_lock)
-            if rows is not None and recorded is not None:
-                rows.commit(
-                    saved_build(
-                        build_context(snapshot, config),
-                        recorded,
-                        [(name, outcome) for name, outcome, _ in files],
-                        deck_package,
-                        checked.lock_text,
-                        checked.warnings,
-                        checked.lock_warnings,
-                        result.per_category,
-                    )
-                )
-                rows = None
-    finally:
-        if rows is not None:
-            rows.discard()
+        _remember(snapshot, result, checked.lock_warnings, written_lock)
     return result
 
 
 def _write(
-    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck | RebuiltDeck, *, force: bool
+    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck, *, force: bool
 ) -> bytes | None:
     """Write the package, unless it would change a built version (and not ``force``), then
     the lock if its text changed; the lock's bytes if written."""
@@ -318,32 +274,6 @@ def _write(
     if written_lock is not None:
         atomic_write_bytes(made.lock_path, written_lock)
     return written_lock
-
-
-def _write_rebuilt(
-    snapshot: InputSnapshot, config: DeckConfig, out_dir: Path, rebuilt: RebuiltDeck, *, force: bool
-) -> BuildResult:
-    """Write what ``rebuild.rebuild_rows`` made, as ``build`` writes a full build's deck."""
-    target = out_dir / config.package_name
-    data = package_bytes(rebuilt.header, rebuilt.notes, rebuilt.cards)
-    written_lock = _write(target, data, config, rebuilt, force=force)
-    saved = rebuilt.saved
-    result = BuildResult(
-        output=target,
-        config=config,
-        per_category=dict(saved.per_category),
-        changes=rebuilt.changes,
-        lock_path=rebuilt.lock_path,
-        warnings=rebuilt.warnings,
-        rebuilt=rebuilt.redone,
-    )
-    recorded = _remember(snapshot, result, rebuilt.lock_warnings, written_lock)
-    if recorded is not None:
-        rows = RowsWriter(rows_folder(snapshot.cards_dir, config))
-        rows.write(NOTES, rebuilt.notes)
-        rows.write(CARDS, rebuilt.cards)
-        rows.commit(replace(saved, files={n: d for n, d in recorded.items() if matters(n)}))
-    return result
 
 
 def _remember(

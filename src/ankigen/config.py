@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .controls import CONTROL, control_problems, describe_control
 from .errors import AnkigenError, Problem, display_path
 from .yamlsource import YamlSyntaxError, parse_mapping
 
@@ -73,6 +74,9 @@ def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
         text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
+    controls = control_problems(text.replace("\r\n", "\n"), shown)
+    if controls:  # YAML would refuse them with a message that names no way out
+        raise AnkigenError(controls)
     try:
         doc = parse_mapping(text.replace("\r\n", "\n"))
     except YamlSyntaxError as exc:
@@ -83,6 +87,11 @@ def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
     def problem(key: str | None, message: str) -> None:
         line = doc.key_lines.get(key, 1) if key else 1
         problems.append(Problem(shown, line, message))
+
+    for key, value in doc.values.items():  # YAML's escapes ("\x1f") make them too
+        control = _control_in(value)
+        if control:
+            problem(key, f"`{key}` holds a {describe_control(control)}: delete it")
 
     values = doc.values
     for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
@@ -204,6 +213,19 @@ def _retired(value: Any, problem: Any) -> dict[str, str]:
         problem("retired", "retired maps card ids to reasons, like `DL0002: merged into DL0005`")
         return {}
     return {k: v.strip() for k, v in value.items()}
+
+
+def _control_in(value: Any) -> str | None:
+    """The first control character in any text of a deck.yaml value, or ``None``."""
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        return found.group() if found else None
+    items = [*value, *value.values()] if isinstance(value, dict) else value
+    for item in items if isinstance(items, list) else ():
+        found_in = _control_in(item)
+        if found_in:
+            return found_in
+    return None
 
 
 def _string(values: dict[str, Any], key: str, problem: Any) -> str | None:

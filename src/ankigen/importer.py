@@ -16,6 +16,7 @@ from typing import BinaryIO
 from .atomic import atomic_write_bytes
 from .cardfile import CardText, Doubt, card_text
 from .config import load_config
+from .controls import control_problems
 from .errors import AnkigenError, Problem, display_path
 from .listing import parse_listing
 from .load import discover, read_card
@@ -93,7 +94,7 @@ def read_listing(listing: str, stdin: BinaryIO) -> tuple[str, str]:
                 [Problem(shown, 1, f"cannot read listing: {exc.strerror or exc}")]
             ) from None
     try:
-        return data.decode("utf-8"), shown
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise AnkigenError(
@@ -105,6 +106,10 @@ def read_listing(listing: str, stdin: BinaryIO) -> tuple[str, str]:
                 )
             ]
         ) from None
+    controls = control_problems(text.replace("\r\n", "\n"), shown)
+    if controls:
+        raise AnkigenError(controls)
+    return text, shown
 
 
 def plan_import(text: str, shown: str, cards_dir: Path, *, force: bool) -> ImportPlan:

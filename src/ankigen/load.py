@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .controls import control_problems
 from .errors import Problem, display_path
 from .yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
@@ -93,6 +94,11 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
             shown, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         )
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    controls = control_problems(text, shown)
+    if controls:
+        first, more = controls[0], [str(p.line) for p in controls[1:]]
+        also = f" (and on line{'s' if len(more) > 1 else ''} {', '.join(more)})" if more else ""
+        return replace(first, message=first.message + also)
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != FENCE:
         return Problem(shown, 1, "missing front matter: a card starts with a line `---`")

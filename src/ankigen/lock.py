@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,12 +155,8 @@ def read_lock_text(path: Path) -> tuple[Lock, str | None]:
     return parse_lock(text, shown), text
 
 
-def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lock:
-    """The lock written as ``text`` (``shown`` names its file in messages).
-
-    With ``only``, the lock holds just those cards' entries, no tombstones and no lines: what
-    a rebuild of a few cards needs (``rebuild``).
-    """
+def parse_lock(text: str, shown: str) -> Lock:
+    """The lock written as ``text`` (``shown`` names its file in messages)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -178,8 +174,6 @@ def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lo
         deck_id, note_type_id = data.get("deck_id"), data.get("note_type_id")
         cloze_id = cloze_type.get("id") if cloze_type else None
         entries = data["cards"]
-        if only is not None:
-            entries = {card_id: entries[card_id] for card_id in only if card_id in entries}
         lock = Lock(
             note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
             cards={
@@ -201,7 +195,7 @@ def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lo
                     _clozes(entry),
                     retired_in=str(entry["retired_in"]),
                 )
-                for card_id, entry in (data.get("retired", {}) if only is None else {}).items()
+                for card_id, entry in data.get("retired", {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
@@ -212,7 +206,7 @@ def parse_lock(text: str, shown: str, only: Collection[str] | None = None) -> Lo
             deck_id=None if deck_id is None else int(deck_id),
             note_type_id=None if note_type_id is None else int(note_type_id),
             cloze_note_type_id=None if cloze_id is None else int(cloze_id),
-            card_lines=_card_lines(text) if only is None else {},
+            card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise AnkigenError(

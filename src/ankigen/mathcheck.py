@@ -12,9 +12,10 @@ a corpus of good and bad formulas and checks that both agree.
 Two kinds of findings: ``mathjax`` ones are what MathJax itself rejects; the others are
 ankigen's stricter rules for things MathJax silently gets wrong for a learner (a ``%`` that
 comments out the rest of the formula, a stray ``$``, a raw line break in inline math, a display
-environment inside inline math, ``\\require``). Macros defined with ``\\newcommand`` and friends
-count only inside the formula that defines them: on a phone, the order in which formulas are
-typeset is not the order in the deck.
+environment inside inline math). What a formula may make MathJax do on a learner's device
+(links, styles, ``\\require``) is ``texsafety``'s rule, added here. Macros defined with
+``\\newcommand`` and friends count only inside the formula that defines them: on a phone, the
+order in which formulas are typeset is not the order in the deck.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 
 from .errors import Problem
 from .mathtex import NEWLINES, Formula
+from .texsafety import hazards
 
 # Argument specs of MathJax's parse methods (the method names its tables give each macro):
 #   m  an argument parsed as math        t  an argument taken as text (braces must balance)
@@ -375,10 +377,8 @@ class _Checker:
             i = self._arguments(text, i, name, self.defined[name].spec)
             self._atom(top)
             return i
-        if name == "require":
-            self.lint("`\\require` is not supported: it loads MathJax extensions at review time")
-            i = self._arguments(text, i, name, "t")
-            return i
+        if name == "require":  # refused by ``texsafety``: it loads code at review time
+            return self._arguments(text, i, name, "t")
         entry = self.tables.macros.get(name)
         if entry is None:
             self.issues.append(TexIssue(_unknown(name, self.tables, self.defined), True))
@@ -972,8 +972,9 @@ def formula_problems(formula: Formula, shown: str) -> list[Problem]:
     """The problems of one formula of card file ``shown``, at the formula's line."""
     if not formula.tex.strip():
         return []  # mathtex reports the empty formula
-    issues = tex_issues(shipped_tex(formula), formula.display)
-    messages = [issue.message for issue in issues]
+    tex = shipped_tex(formula)
+    messages = [issue.message for issue in tex_issues(tex, formula.display)]
+    messages.extend(hazards(tex))
     if not formula.display and "\n" in formula.tex.strip():
         messages.insert(0, "line break inside inline math: keep $…$ on one line, or use $$…$$")
     source = _abbreviate(formula)

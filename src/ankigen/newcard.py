@@ -17,6 +17,7 @@ import yaml
 from .cardfile import card_path
 from .changelog import RELEASE_FILE, read_manifest
 from .config import DeckConfig, load_config
+from .controls import CONTROL, describe_control
 from .errors import AnkigenError, Problem, display_path
 from .load import discover, read_card
 from .lock import LOCK_FILE, read_lock
@@ -100,6 +101,9 @@ def plan_new_card(
     title = title.strip()
     if not title or "\n" in title:
         raise UsageProblem("TITLE must be one line of text")
+    control = CONTROL.search(title)
+    if control:
+        raise UsageProblem(f"TITLE holds a {describe_control(control.group())}: leave it out")
     prefix = _category(config, card_id, category)
     taken = taken_ids(cards_dir)
     if card_id is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .assemble import note_fields, note_tags, tag_order
+from .assemble import note_fields, note_tags, tag_order, unsafe_cards
 from .atomic import atomic_write_bytes
 from .build import render_cards
 from .cloze import reveal
@@ -299,6 +299,10 @@ def write_preview(
     note_type = basic_note_type(config.note_type_id, config.name)
     # the id matters only to Anki; `check` asks for it before a deck with cloze cards builds
     cloze_type = cloze_note_type(config.cloze_note_type_id or 0, config.name)
+    names = {BASIC: note_type.field_names, CLOZE: cloze_type.field_names}
+    unsafe = unsafe_cards(cards, names)  # the page runs scripts as Anki does: the same last look
+    if unsafe:
+        raise AnkigenError(unsafe)
     page = out_dir / f"{config.slug}-{config.version}-preview.html"
     out_dir.mkdir(parents=True, exist_ok=True)
     text = preview_html(config, note_type, cards, mathjax_url(mathjax, page), cloze_type)

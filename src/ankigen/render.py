@@ -25,14 +25,19 @@ from .cloze import MAX_CLOZE, OPEN, ClozeField, protect
 from .cmark import render as render_markdown
 from .config import DeckConfig
 from .errors import Problem
+from .mathcheck import shipped_tex
 from .mathtex import Formula, scan
 from .media import MediaFile, resolve_image
 from .notetype import BASIC, CLOZE
 from .sanitize import clean, removed_parts
+from .texsafety import typeset_formulas
 from .validate import CardSource, Section
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
+# what Markdown turns into a formula delimiter: an escaped backslash, or a backslash written
+# as a character reference, before ( or [
+STRAY_DELIMITER = re.compile(r"\\\\[(\[]|&(?:#0*92|#x0*5c|bsol|Backslash);?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -169,13 +174,43 @@ class Renderer:
                 if not isinstance(piece, str)
             }
             html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
+        html_out = clean(html_out, media).strip()
+        problems.extend(_unseen_formulas(html_out, scanned.formulas, section, shown, cloze=cloze))
         return RenderedSection(
-            html=clean(html_out, media).strip(),
+            html=html_out,
             formulas=tuple(scanned.formulas),
             media=tuple(media[name] for name in sorted(media)),
             problems=tuple(problems),
             clozes=numbers,
         )
+
+
+def _delimiters(text: str) -> int:
+    return text.count("\\(") + text.count("\\[")
+
+
+def _unseen_formulas(
+    html_out: str, formulas: list[Formula], section: Section, shown: str, *, cloze: bool
+) -> list[Problem]:
+    """A formula in the finished field that the formula scan did not see: Markdown makes
+    ``\\(`` of ``\\\\(`` and of ``&#92;(``, and Anki would typeset what follows unchecked."""
+    if _delimiters(html_out) == sum(_delimiters(f.to_html()) for f in formulas):
+        return []  # each delimiter in the field is one of a formula's own
+    typeset = [tex for tex, _ in typeset_formulas(html_out)]
+    wanted = [shipped_tex(f) for f in formulas]
+    if (len(typeset) == len(wanted)) if cloze else (typeset == wanted):
+        return []  # the others are in code, or in an attribute: MathJax does not read those
+    found = STRAY_DELIMITER.search(section.text)
+    line = section.line + (section.text.count("\n", 0, found.start()) if found else 0)
+    return [
+        Problem(
+            shown,
+            line,
+            "Markdown turns `\\\\(`, `\\\\[` or `&#92;(` into `\\(` or `\\[`, which Anki "
+            "would typeset as a formula that ankigen never checked: write formulas as `$…$` or "
+            "`$$…$$`, and a literal `\\(` in a code span: `` `\\(` ``",
+        )
+    ]
 
 
 def _deletion_line(section: Section, number: int) -> int:

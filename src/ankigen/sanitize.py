@@ -9,17 +9,25 @@ attributes Markdown produces, plus ankigen's ``span.math-display`` and ``img`` e
 point at bundled media. ``removed_parts`` says, for a piece of raw HTML an author wrote, what
 ``clean`` will take out, so the check can report it with its line. HTML comments are dropped
 without a word: they are the author's notes, not content.
+
+``unsafe_parts`` is the last look at assembly: every field, title and deck description that
+goes into a package (whether rendered now, read from the render cache, or taken from the
+committed lock and release record) must come out of the same sanitizer unchanged, hold no
+control character, and hold no formula that ``texsafety`` refuses.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from html import unescape
 from html.parser import HTMLParser
 
 import nh3
 
+from .controls import CONTROL, describe_control
 from .media import MEDIA_NAME
+from .texsafety import GUARDED_NAME, hazards, typeset_formulas
 
 ALLOWED_TAGS = frozenset(
     {
@@ -68,19 +76,64 @@ def _attribute_filter(media: Collection[str]) -> Callable[[str, str, str], str |
     return keep
 
 
-def clean(html: str, media: Collection[str] = ()) -> str:
-    """``html`` with everything outside the allow-list removed; ``media``: bundled image names."""
-    return nh3.clean(
-        html,
+def _cleaner(
+    keep: Callable[[str, str, str], str | None],
+    attributes: dict[str, set[str]] = ALLOWED_ATTRIBUTES,
+    styles: frozenset[str] = frozenset({"text-align"}),
+) -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_attribute_filter(frozenset(media)),
+        attributes=attributes,
+        attribute_filter=keep,
         strip_comments=True,
         link_rel=None,
         url_schemes=set(LINK_SCHEMES),
-        filter_style_properties={"text-align"},
+        filter_style_properties=set(styles),
     )
+
+
+_KEEP_WITHOUT_MEDIA = _attribute_filter(frozenset())
+_WITHOUT_MEDIA = _cleaner(_KEEP_WITHOUT_MEDIA)
+
+
+def _keep_at_assembly(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":  # the package holds only its own media
+        return value if MEDIA_NAME.fullmatch(value) else None
+    return _KEEP_WITHOUT_MEDIA(tag, attribute, value)
+
+
+# The last look at assembly: what ``clean`` keeps, images named as bundled media are, and the
+# hidden span of a retired cloze card (``assemble.tombstone_fields``).
+_GATE = _cleaner(
+    _keep_at_assembly,
+    {**ALLOWED_ATTRIBUTES, "span": {"class", "style"}},
+    frozenset({"text-align", "display"}),
+)
+
+
+def clean(html: str, media: Collection[str] = ()) -> str:
+    """``html`` with everything outside the allow-list removed; ``media``: bundled image names."""
+    if not media:
+        return _WITHOUT_MEDIA.clean(html)
+    return _cleaner(_attribute_filter(frozenset(media))).clean(html)
+
+
+def unsafe_parts(html: str) -> list[str]:
+    """What in ``html``, a finished field, title or description, is not safe to hand a
+    learner's Anki: a control character, HTML the sanitizer would remove, a formula that
+    ``texsafety`` refuses. Empty when it is safe as it is."""
+    found = []
+    control = CONTROL.search(html)
+    if control:
+        found.append(describe_control(control.group()))
+    # compared as text: the serializer may spell a character another way (U+00A0 as &nbsp;)
+    if unescape(_GATE.clean(html)) != unescape(html):
+        found.append("HTML that ankigen's sanitizer removes")
+    if GUARDED_NAME.search(html):
+        for tex, _ in typeset_formulas(html):
+            found.extend(f"formula \\({tex}\\): {message}" for message in hazards(tex))
+    return found
 
 
 class _Inspector(HTMLParser):

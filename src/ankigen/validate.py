@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import DeckConfig
+from .controls import CONTROL, describe_control
 from .errors import Problem
 from .load import RawCard
 from .notetype import BASIC, CLOZE
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
-TAG = re.compile(r"^[^\s\"]+$")
+TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type")
 SECTIONS = ("Question", "Answer")
 # a cloze card: the text with its deletions, and optionally more to show on the back
@@ -155,6 +156,10 @@ def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
         return None
     if "\n" in value.strip():
         problem(key, f"`{key}` must be a single line")
+        return None
+    control = CONTROL.search(value)
+    if control:
+        problem(key, f"`{key}` holds a {describe_control(control.group())}: delete it")
         return None
     return value.strip()
 
