@@ -10,8 +10,10 @@ characters: ``controls``; the last look at assembly: ``sanitize.unsafe_parts``.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from ankigen import rendercache
 from ankigen.changelog import RELEASE_FILE
 from ankigen.cli import main
 from ankigen.lock import LOCK_FILE
+from tests.ankihelpers import import_package
 
 CARD = "cards/ML/ML0031-linear-regression.md"
 PACKAGE = "output/ml-and-dl-interview-questions-1.0.0.apkg"
@@ -83,7 +86,7 @@ ALLOWED_FORMULAS = [
     r"$\bbox[yellow,5px,border:2px solid red]{x}$",
     r"$\class{mjx-highlight}{x} + \cssId{mjx-point}{y}$",
     r"$\mmlToken{mi}[mathvariant=bold]{x}$",
-    r"$\color{red}{x} \colorbox{yellow}{y}$",
+    r"$\color{blue}{x} \colorbox{yellow}{y}$",
 ]
 
 
@@ -305,3 +308,55 @@ def test_an_altered_render_cache_entry_never_reaches_the_package_or_the_preview(
     assert not (built / "pages").exists() or not list((built / "pages").iterdir())
     result = runner.invoke(main, ["build", "--no-cache", "--out", "fresh"])  # the way out
     assert result.exit_code == 0, result.output
+
+
+class _Markup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "iframe", "object", "embed", "base", "meta"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or re.match(r"\s*(javascript|data):", value or "", re.I):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def _markup_that_runs(html: str) -> list[str]:
+    """Tags and attributes in ``html`` (as a browser parses it) that could run or load."""
+    parser = _Markup()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def test_what_ships_imports_into_real_anki_with_nothing_that_runs(built, runner, collection):
+    """Everything the corpus tolerates at once: raw HTML the sanitizer cleans, the formulas
+    that stay allowed, a retired card whose title in the lock was given markup."""
+    _retire_linear_regression(built, runner)
+    _set_retired_title(built, '<img src=x onerror="alert(1)">Linear Regression')
+    path = "cards/ML/ML0026-relu.md"
+    _append(built, '<b onclick="alert(1)">bold</b> <a href="javascript:alert(1)">link</a>', path)
+    _append(built, "<script>alert(1)</script><iframe src='http://127.0.0.1:9/'></iframe>", path)
+    for text in ALLOWED_FORMULAS:
+        _append(built, text, path)
+    result = runner.invoke(main, ["release", "minor"])
+    assert result.exit_code == 0, result.output
+    assert "removed onclick= from <b>" in result.stderr
+
+    log = import_package(collection, built / "output" / "ml-and-dl-interview-questions-2.1.0.apkg")
+    assert len(log.new) == 10 and not log.conflicting
+    texts = [
+        field for nid in collection.find_notes("") for field in collection.get_note(nid).fields
+    ]
+    deck = collection.decks.by_name("ML and DL Interview Questions")
+    texts.append(deck["desc"])
+    for card_id in collection.find_cards(""):
+        out = collection.get_card(card_id).render_output()
+        texts += [out.question_text, out.answer_text]
+    joined = "\n".join(texts)
+    assert _markup_that_runs(joined) == []
+    assert "&lt;img src=x onerror=" in joined  # the retired title, as text
+    assert r"\href{https://en.wikipedia.org/wiki/Linear_regression#Assumptions}" in joined
+    assert all(formula[1:-1] in joined for formula in ALLOWED_FORMULAS[1:3])
