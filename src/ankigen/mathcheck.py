@@ -31,6 +31,7 @@ from typing import Any
 
 from .errors import Problem
 from .mathtex import NEWLINES, Formula
+from .texread import WHITESPACE, matching_brace, option_end, skip_spaces
 from .texsafety import hazards
 
 # Argument specs of MathJax's parse methods (the method names its tables give each macro):
@@ -158,7 +159,6 @@ DIMENSION_ONLY = re.compile(_NUMBER_UNIT + r"\s*")
 LETTERS = re.compile(r"[A-Za-z]+ ?")
 PARAMETER = re.compile(r"#(\d)")
 MAX_EXPANSIONS = 10_000  # MathJax's maxMacros: beyond it, a definition must be recursive
-WHITESPACE = " \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -536,9 +536,9 @@ class _Checker:
             return i
         if method == "Let":
             cs, i = self._cs_token(text, i, name)
-            i = _skip_spaces(text, i)
+            i = skip_spaces(text, i)
             if i < len(text) and text[i] == "=":
-                i = _skip_spaces(text, i + 1)
+                i = skip_spaces(text, i + 1)
             if i >= len(text):
                 return i  # MathJax lets \let\a at the very end pass
             if text[i] == "\\":
@@ -583,7 +583,7 @@ class _Checker:
         params: list[str | None] = [None]
         start = i
         while i < len(text):
-            i = _skip_spaces(text, i)
+            i = skip_spaces(text, i)
             if i >= len(text):
                 break
             if text[i] == "#":
@@ -650,7 +650,7 @@ class _Checker:
             raise self.fatal(f"`\\{name}` expands forever (a recursive definition?)")
         args: list[str] = []
         if macro.template is not None:
-            i = _skip_spaces(text, i)
+            i = skip_spaces(text, i)
             prefix = macro.template[0]
             if prefix and macro.spec:
                 if not text.startswith(prefix, i):
@@ -727,7 +727,7 @@ class _Checker:
 
     def _argument(self, text: str, i: int, name: str) -> tuple[str, int]:
         """MathJax's GetArgument: a {group}'s content, a control sequence, or one character."""
-        i = _skip_spaces(text, i)
+        i = skip_spaces(text, i)
         if i >= len(text):
             raise self.fatal(f"missing argument for `\\{name}`")
         char = text[i]
@@ -737,7 +737,7 @@ class _Checker:
             cs, end = _control_sequence(text, i)
             return "\\" + cs, end
         if char == "{":
-            end = _matching_brace(text, i)
+            end = matching_brace(text, i)
             if end is None:
                 raise self.fatal(f"missing `}}` after the argument of `\\{name}`")
             return text[i + 1 : end], end + 1
@@ -752,24 +752,14 @@ class _Checker:
 
     def _raw_brackets(self, text: str, i: int, name: str) -> tuple[str | None, int]:
         """The content of an optional ``[...]`` (braces inside are skipped), if there is one."""
-        j = _skip_spaces(text, i)
+        j = skip_spaces(text, i)
         if j >= len(text) or text[j] != "[":
             return None, i
-        depth, k = 0, j + 1
-        while k < len(text):
-            char = text[k]
-            if char == "\\":
-                k += 2
-                continue
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                if depth == 0:
-                    raise self.fatal(f"extra `}}` in the optional argument of `\\{name}`")
-                depth -= 1
-            elif char == "]" and depth == 0:
-                return text[j + 1 : k], k + 1
-            k += 1
+        end, why = option_end(text, j)
+        if end is not None:
+            return text[j + 1 : end], end + 1
+        if why == "brace":
+            raise self.fatal(f"extra `}}` in the optional argument of `\\{name}`")
         raise self.fatal(f"missing `]` after the optional argument of `\\{name}`")
 
     def _text_math(self, text: str) -> list[str]:
@@ -809,7 +799,7 @@ class _Checker:
         return found
 
     def _delimiter(self, text: str, i: int, name: str) -> int:
-        i = _skip_spaces(text, i)
+        i = skip_spaces(text, i)
         if i < len(text):
             if text[i] == "\\":
                 cs, end = _control_sequence(text, i)
@@ -821,7 +811,7 @@ class _Checker:
         raise self.fatal(f"missing or unknown delimiter after `\\{name}` (like ( [ \\{{ | or .)")
 
     def _dimension(self, text: str, i: int, name: str) -> int:
-        j = _skip_spaces(text, i)
+        j = skip_spaces(text, i)
         if j < len(text) and text[j] == "{":
             value, end = self._argument(text, j, name)
             if DIMENSION_ONLY.fullmatch(value):
@@ -833,7 +823,7 @@ class _Checker:
         raise self.fatal(f"missing dimension (like 1em) after `\\{name}`")
 
     def _count(self, text: str, i: int, name: str) -> tuple[int, int]:
-        j = _skip_spaces(text, i)
+        j = skip_spaces(text, i)
         if j >= len(text) or text[j] != "[":
             return 0, i
         end = text.find("]", j)
@@ -852,7 +842,7 @@ class _Checker:
         return value, i
 
     def _cs_token(self, text: str, i: int, name: str) -> tuple[str, int]:
-        i = _skip_spaces(text, i)
+        i = skip_spaces(text, i)
         if i >= len(text) or text[i] != "\\":
             raise self.fatal(f"`\\{name}` needs a control sequence name like \\R")
         return _control_sequence(text, i)
@@ -871,31 +861,8 @@ def _control_sequence(text: str, i: int) -> tuple[str, int]:
     return "", i + 1
 
 
-def _matching_brace(text: str, i: int) -> int | None:
-    depth, k = 0, i
-    while k < len(text):
-        char = text[k]
-        if char == "\\":
-            k += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return k
-        k += 1
-    return None
-
-
-def _skip_spaces(text: str, i: int) -> int:
-    while i < len(text) and text[i] in WHITESPACE:
-        i += 1
-    return i
-
-
 def _star(text: str, i: int) -> int:
-    j = _skip_spaces(text, i)
+    j = skip_spaces(text, i)
     return j + 1 if j < len(text) and text[j] == "*" else i
 
 

@@ -31,6 +31,8 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 
+from .texread import matching_brace, option_end, skip_spaces
+
 CONTROL_SEQUENCE = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
 GUARDED = frozenset({"href", "style", "class", "cssId", "mmlToken", "bbox", "require"})
 GUARDED_NAME = re.compile(r"\\(?:href|style|class|cssId|mmlToken|bbox|require)(?![A-Za-z])")
@@ -225,60 +227,37 @@ def _unwritten(name: str, example: str) -> str:
 
 
 def _next_char(tex: str, i: int) -> str:
-    while i < len(tex) and tex[i] in " \t\n":
-        i += 1
+    i = skip_spaces(tex, i)
     return tex[i] if i < len(tex) else ""
 
 
 def _group(tex: str, i: int) -> tuple[str | None, int]:
     """The text of the ``{…}`` group at ``i`` (after spaces), and where it ends; ``None``
     when there is none, or when it holds a macro parameter or a control sequence."""
-    while i < len(tex) and tex[i] in " \t\n":
-        i += 1
+    i = skip_spaces(tex, i)
     if i >= len(tex) or tex[i] != "{":
         return None, i
-    depth, k = 0, i
-    while k < len(tex):
-        char = tex[k]
-        if char == "\\":
-            k += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                body = tex[i + 1 : k]
-                if "\\" in body or MACRO_PARAMETER.search(body):
-                    return None, k + 1
-                return body, k + 1
-        k += 1
-    return None, len(tex)
+    end = matching_brace(tex, i)
+    if end is None:
+        return None, len(tex)
+    body = tex[i + 1 : end]
+    if "\\" in body or MACRO_PARAMETER.search(body):
+        return None, end + 1
+    return body, end + 1
 
 
 def _brackets(tex: str, i: int) -> tuple[str | None, int]:
     """The text of the ``[…]`` option at ``i`` (after spaces), as MathJax's GetBrackets
     reads it (braces inside are kept whole), and where it ends; ``None`` when there is none.
     An option holding a control sequence comes back as ``UNREADABLE``."""
-    while i < len(tex) and tex[i] in " \t\n":
-        i += 1
+    i = skip_spaces(tex, i)
     if i >= len(tex) or tex[i] != "[":
         return None, i
-    depth, k = 0, i + 1
-    while k < len(tex):
-        char = tex[k]
-        if char == "\\":
-            k += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == "]" and depth == 0:
-            body = tex[i + 1 : k]
-            return (UNREADABLE if "\\" in body else body), k + 1
-        k += 1
-    return UNREADABLE, len(tex)
+    end, _ = option_end(tex, i)
+    if end is None:  # MathJax stops with an error: the check stage reports it
+        return UNREADABLE, len(tex)
+    body = tex[i + 1 : end]
+    return (UNREADABLE if "\\" in body else body), end + 1
 
 
 def _key_values(text: str) -> list[tuple[str, str]]:
