@@ -101,7 +101,7 @@ def run_child(task: str, args: list[str], cwd: Path, cache: Path) -> dict[str, o
 def settle_seconds() -> float:
     """How long files must be left alone before a build trusts their status (0: it never does)."""
     try:
-        from ankigen.buildrecord import RACY_SECONDS
+        from ankigen.cache.build_record import RACY_SECONDS
     except ImportError:  # an ankigen that reads every file on every build
         return 0.0
     return RACY_SECONDS + 0.5

@@ -6,8 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ankigen.build import build
-from ankigen.media import media_name
+from ankigen.commands.build import build
+from ankigen.render.media import media_name
 from tests.ankihelpers import import_package, notes_by_id_field
 from tests.test_badinput import CORPUS
 

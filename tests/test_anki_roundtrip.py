@@ -6,7 +6,7 @@ import html
 import re
 from pathlib import Path
 
-from ankigen.build import build
+from ankigen.commands.build import build
 from tests.ankihelpers import import_package, notes_by_id_field
 
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import notetype
-from ankigen.build import build, check
+from ankigen.anki import notetype
+from ankigen.anki.lock import Lock, format_lock, read_lock, update_lock
 from ankigen.cli import main
+from ankigen.commands.build import build, check
 from ankigen.errors import AnkigenError, Problem
-from ankigen.lock import Lock, format_lock, read_lock, update_lock
-from ankigen.mathcheck import formula_problems
-from ankigen.mathtex import Formula
-from ankigen.render import Renderer
-from ankigen.sanitize import clean, removed_parts
-from ankigen.validate import Section
+from ankigen.render.card import Renderer
+from ankigen.render.formulas import Formula
+from ankigen.render.sanitize import clean, removed_parts
+from ankigen.source.validate import Section
+from ankigen.tex.check import formula_problems
 from tests.test_badinput import CORPUS
 
 T0 = 1_800_000_000

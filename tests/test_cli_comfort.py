@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from ankigen.cache.outcomes import card_outcomes
 from ankigen.cli import main
-from ankigen.config import load_config
 from ankigen.errors import display_path
-from ankigen.incremental import card_outcomes
-from ankigen.load import discover
-from ankigen.progress import SHOW_FROM_CARDS
+from ankigen.source.config import load_config
+from ankigen.source.load import discover
+from ankigen.util.progress import SHOW_FROM_CARDS
 
 COMMANDS = {"build", "check", "preview", "import", "diff", "release", "new", "list", "stats"}
 

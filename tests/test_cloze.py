@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import notetype, rendercache
-from ankigen.build import build, check, render_cards
+from ankigen.anki import notetype
+from ankigen.anki.lock import NOTE_ID_STEP, read_lock
+from ankigen.anki.notetype import basic_note_type, cloze_note_type
+from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main
-from ankigen.cloze import protect_tex, reveal
+from ankigen.commands.build import build, check, render_cards
+from ankigen.commands.preview import card_faces
 from ankigen.errors import AnkigenError
-from ankigen.lock import NOTE_ID_STEP, read_lock
-from ankigen.notetype import basic_note_type, cloze_note_type
-from ankigen.preview import card_faces
-from ankigen.render import Renderer
-from ankigen.validate import Section
+from ankigen.render.card import Renderer
+from ankigen.render.cloze import protect_tex, reveal
+from ankigen.source.validate import Section
 from tests.ankihelpers import import_package, notes_by_id_field
 from tests.clozedeck import CLOZE_CARDS, CLOZE_NOTE_TYPE_ID, add_cloze_cards
 
@@ -285,7 +286,7 @@ def test_cloze_rendering_is_part_of_the_render_cache_key(tmp_path):
     package = tmp_path / "ankigen"
     shutil.copytree(rendercache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     before = rendercache.package_fingerprint(package)
-    cloze_module = package / "cloze.py"
+    cloze_module = package / "render" / "cloze.py"
     cloze_module.write_text(cloze_module.read_text() + "\n# changed\n")
     assert rendercache.package_fingerprint(package) != before
 

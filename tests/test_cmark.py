@@ -7,7 +7,7 @@ import os
 import cmarkgfm
 import pytest
 
-from ankigen import cmark
+from ankigen.render import cmark
 
 
 def wrapper(markdown: str) -> str:

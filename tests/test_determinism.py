@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import build
+from ankigen.commands.build import build
 
 
 def sha256(path: Path) -> str:

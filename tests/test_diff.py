@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection, ExportAnkiPackageOptions
 
-from ankigen import notetype
-from ankigen.build import build
+from ankigen.anki import notetype
 from ankigen.cli import main
+from ankigen.commands.build import build
 from tests.ankihelpers import import_package
 
 NEW_CARD = """---

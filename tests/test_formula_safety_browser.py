@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from ankigen.texsafety import hazards, typeset_formulas
+from ankigen.tex.safety import hazards, typeset_formulas
 from tests.browser import chromium_page, wait_for_mathjax
 from tests.test_hostile import ALLOWED_FORMULAS, CARD
 from tests.test_preview import make_preview

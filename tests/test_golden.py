@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import render_cards
-from ankigen.notetype import basic_note_type
+from ankigen.anki.notetype import basic_note_type
+from ankigen.commands.build import render_cards
 
 GOLDEN = Path(__file__).parent / "golden"
 SHIPPED = Path(__file__).resolve().parent.parent / "cards"

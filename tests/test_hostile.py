@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import rendercache
-from ankigen.changelog import RELEASE_FILE
+from ankigen.anki.lock import LOCK_FILE
+from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main
-from ankigen.lock import LOCK_FILE
+from ankigen.release.changelog import RELEASE_FILE
 from tests.ankihelpers import import_package
 
 CARD = "cards/ML/ML0031-linear-regression.md"

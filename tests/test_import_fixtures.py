@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.config import load_config
-from ankigen.importer import plan_import
-from ankigen.load import read_card
-from ankigen.mathtex import scan
-from ankigen.validate import validate_card
+from ankigen.render.formulas import scan
+from ankigen.scrape.importer import plan_import
+from ankigen.source.config import load_config
+from ankigen.source.load import read_card
+from ankigen.source.validate import validate_card
 from tests.conftest import SHIPPED_CARDS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -6,8 +6,16 @@ import json
 
 import pytest
 
+from ankigen.anki.lock import (
+    CardStamp,
+    Lock,
+    Stamp,
+    format_lock,
+    parse_lock,
+    read_lock,
+    update_lock,
+)
 from ankigen.errors import AnkigenError
-from ankigen.lock import CardStamp, Lock, Stamp, format_lock, parse_lock, read_lock, update_lock
 
 
 def test_first_build_stamps_everything_now_with_distinct_note_ids():

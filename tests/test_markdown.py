@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.render import Renderer
-from ankigen.validate import Section
+from ankigen.render.card import Renderer
+from ankigen.source.validate import Section
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

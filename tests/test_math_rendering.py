@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ankigen.render import Renderer
-from ankigen.validate import Section
+from ankigen.render.card import Renderer
+from ankigen.source.validate import Section
 
 
 def render(markdown: str) -> tuple[str, list[str]]:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import render_cards
-from ankigen.mathcheck import mathjax_rejects, shipped_tex, tables
-from ankigen.mathtex import Formula
+from ankigen.commands.build import render_cards
+from ankigen.render.formulas import Formula
+from ankigen.tex.check import mathjax_rejects, shipped_tex, tables
 from tests.browser import require
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import build
 from ankigen.cli import main
+from ankigen.commands.build import build
 
 T0 = 1_800_000_000
 

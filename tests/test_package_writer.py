@@ -18,8 +18,9 @@ from pathlib import Path
 import genanki
 import pytest
 
-from ankigen import rendercache, zipfast
-from ankigen.package import guid_for
+from ankigen.anki import zipfast
+from ankigen.anki.package import guid_for
+from ankigen.cache import render_cache as rendercache
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from ankigen import notetype
-from ankigen.build import build
-from ankigen.preview import MATHJAX_CONFIG
+from ankigen.anki import notetype
+from ankigen.commands.build import build
+from ankigen.commands.preview import MATHJAX_CONFIG
 from tests.ankihelpers import import_package, notes_by_id_field
 from tests.browser import MATHJAX_DIR, chromium_page, require, wait_for_mathjax
 

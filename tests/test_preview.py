@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import render_cards
 from ankigen.cli import main
+from ankigen.commands.build import render_cards
 from tests.browser import MATHJAX_DIR, chromium_page, require, wait_for_mathjax
 from tests.test_badinput import CORPUS
 

@@ -17,8 +17,8 @@ from anki.collection import Collection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ankigen.build import build
-from ankigen.release import record_first_release, release
+from ankigen.commands.build import build
+from ankigen.commands.release import record_first_release, release
 from tests.ankihelpers import import_package, notes_by_id_field, review_log, scheduling, study_all
 
 DECK = """name: Histories

@@ -22,15 +22,16 @@ from pathlib import Path
 
 import pytest
 
-import ankigen.build
-import ankigen.buildrecord
-from ankigen import notetype, rendercache
-from ankigen.build import build
-from ankigen.buildrecord import snapshot_inputs, unchanged_result
+import ankigen.cache.build_record
+import ankigen.commands.build
+from ankigen.anki import notetype
+from ankigen.cache import render_cache as rendercache
+from ankigen.cache.build_record import snapshot_inputs, unchanged_result
 from ankigen.cli import main
-from ankigen.config import load_config
+from ankigen.commands.build import build
 from ankigen.errors import AnkigenError
-from ankigen.render import Renderer
+from ankigen.render.card import Renderer
+from ankigen.source.config import load_config
 
 T0 = 1_800_000_000
 ALL_CARDS = [
@@ -138,7 +139,7 @@ def test_the_fingerprint_covers_math_rules_code_and_data(tmp_path):
     shutil.copytree(rendercache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     before = rendercache.package_fingerprint(copy)
     assert rendercache.package_fingerprint(copy) == before  # stable
-    mathtex = copy / "mathtex.py"
+    mathtex = copy / "render" / "formulas.py"
     mathtex.write_text(mathtex.read_text(encoding="utf-8") + "\n# a changed rule\n")
     after_code = rendercache.package_fingerprint(copy)
     data = sorted((copy / "data").iterdir())[0]
@@ -211,9 +212,9 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning_and_rebuilt(
     shard = shards(private_cache_home)[0]
     damage(shard, how)
     rendered.clear()
-    with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
+    with caplog.at_level(logging.WARNING, logger="ankigen.cache.render_cache"):
         result = build(cards, tmp_path / "again", now=T0)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "ankigen.rendercache"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ankigen.cache.render_cache"]
     assert len(warnings) == 1
     assert f"ignored render cache file {shard}" in warnings[0]
     assert warnings[0].endswith("it is rebuilt")
@@ -250,7 +251,7 @@ def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_ca
         + payload
         + rendercache.hashlib.sha256(payload).digest()
     )
-    with caplog.at_level(logging.WARNING, logger="ankigen.rendercache"):
+    with caplog.at_level(logging.WARNING, logger="ankigen.cache.render_cache"):
         build(cards, tmp_path / "again", now=T0)
     assert not marker.exists()
     assert "unexpected class" in caplog.text
@@ -299,9 +300,9 @@ def test_parallel_rendering_gives_the_serial_result_in_order(cards, tmp_path):
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from ankigen.config import load_config
-        from ankigen.incremental import card_outcomes
-        from ankigen.load import discover
+        from ankigen.source.config import load_config
+        from ankigen.cache.outcomes import card_outcomes
+        from ankigen.source.load import discover
         cards = Path({str(cards)!r})
         paths, config = discover(cards), load_config(cards)
         serial = card_outcomes(cards, paths, config, use_cache=False, workers=1)
@@ -326,11 +327,11 @@ def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_
     first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (no bump)
     assert first.warnings and not first.unchanged
     rendered.clear()
-    real_render = ankigen.build.render_deck
-    monkeypatch.setattr(ankigen.build, "render_deck", None)  # would fail if called
+    real_render = ankigen.commands.build.render_deck
+    monkeypatch.setattr(ankigen.commands.build, "render_deck", None)  # would fail if called
     again = build(cards, tmp_path / "out", now=T0 + 120)
     assert again.unchanged and rendered == []
-    monkeypatch.setattr(ankigen.build, "render_deck", real_render)
+    monkeypatch.setattr(ankigen.commands.build, "render_deck", real_render)
     full = build(cards, tmp_path / "full", now=T0 + 120, use_cache=False)
     assert again.warnings == full.warnings
     assert again.per_category == full.per_category
@@ -373,15 +374,15 @@ def test_an_edit_during_a_build_is_never_taken_as_built(cards, tmp_path, monkeyp
     settled(cards, tmp_path / "out")
     path = card_file(cards, "ML0031")
     before = path.read_text(encoding="utf-8")
-    real_render = ankigen.build.render_deck
+    real_render = ankigen.commands.build.render_deck
 
     def edit_then_render(*args, **kwargs):  # the author saves after the build began
         path.write_text(before + "\nSaved meanwhile.\n", encoding="utf-8")
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(ankigen.build, "render_deck", edit_then_render)
+    monkeypatch.setattr(ankigen.commands.build, "render_deck", edit_then_render)
     built = build(cards, tmp_path / "new", now=T0)  # made from the edited card
-    monkeypatch.setattr(ankigen.build, "render_deck", real_render)
+    monkeypatch.setattr(ankigen.commands.build, "render_deck", real_render)
     assert built.changes.changed == ("ML0031",)
     assert not up_to_date(cards, tmp_path / "new")
     path.write_text(before, encoding="utf-8")  # as the build started: still not that package
@@ -401,16 +402,16 @@ def test_strict_is_an_input_too(cards, tmp_path):
 
 def clock_ahead(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     """Builds from now on see this machine's clock ``seconds`` ahead."""
-    real = ankigen.buildrecord.time.time_ns
+    real = ankigen.cache.build_record.time.time_ns
     monkeypatch.setattr(
-        ankigen.buildrecord.time, "time_ns", lambda: real() + int(seconds * 1_000_000_000)
+        ankigen.cache.build_record.time, "time_ns", lambda: real() + int(seconds * 1_000_000_000)
     )
 
 
 @pytest.fixture
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust any file older than the newest one, instead of 3 s older: tests need not wait."""
-    monkeypatch.setattr(ankigen.buildrecord, "RACY_SECONDS", 0)
+    monkeypatch.setattr(ankigen.cache.build_record, "RACY_SECONDS", 0)
 
 
 def opened_by_snapshot(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -421,14 +422,14 @@ def opened_by_snapshot(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(Path(path).name)
         return open(path, *args, **kwargs)
 
-    monkeypatch.setattr(ankigen.buildrecord, "open", counting, raising=False)
+    monkeypatch.setattr(ankigen.cache.build_record, "open", counting, raising=False)
     return seen
 
 
 def recorded(cards: Path) -> set[str]:
     """The files whose status the last build's record trusts."""
-    record = ankigen.buildrecord.read_record(cards, load_config(cards))
-    return set(ankigen.buildrecord.known_files(record))
+    record = ankigen.cache.build_record.read_record(cards, load_config(cards))
+    return set(ankigen.cache.build_record.known_files(record))
 
 
 def test_a_rebuild_reads_only_the_files_whose_status_changed(

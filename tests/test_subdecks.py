@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import build
 from ankigen.cli import main
+from ankigen.commands.build import build
 from tests.ankihelpers import import_package, notes_by_id_field
 
 T0 = 1_800_000_000

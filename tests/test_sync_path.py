@@ -14,7 +14,7 @@ from typing import Any
 
 from anki.collection import Collection
 
-from ankigen.build import build
+from ankigen.commands.build import build
 from tests.ankihelpers import import_package, review_log, scheduling, study_all
 from tests.syncserver import sync, sync_server
 

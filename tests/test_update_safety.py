@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import notetype
-from ankigen.build import build
+from ankigen.anki import notetype
+from ankigen.commands.build import build
 from tests.ankihelpers import (
     import_package,
     notes_by_id_field,

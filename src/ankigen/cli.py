@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .build import build, check
-from .errors import AnkigenError, Problem, display_path
-from .progress import Progress, worth_showing
+from ankigen import __version__
+from ankigen.commands.build import build, check
+from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.util.progress import Progress, worth_showing
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 CARDS_OPTION = click.option(
@@ -239,7 +239,9 @@ def preview_command(cards_dir: Path, out_dir: Path, mathjax: str | None, quiet: 
 
     Example: ankigen preview --mathjax node_modules/mathjax
     """
-    from .preview import write_preview  # imported when used: a build need not load it
+    from ankigen.commands.preview import (
+        write_preview,  # imported when used: a build need not load it
+    )
 
     with progress_bar(quiet) as progress:
         page = write_preview(cards_dir, out_dir, mathjax, progress=progress)
@@ -262,7 +264,7 @@ def import_command(listing: str, cards_dir: Path, force: bool, dry_run: bool) ->
 
     Example: ankigen import listing.txt --dry-run
     """
-    from .importer import plan_import, read_listing, write_import
+    from ankigen.scrape.importer import plan_import, read_listing, write_import
 
     text, shown = read_listing(listing, sys.stdin.buffer)
     plan = plan_import(text, shown, cards_dir, force=force)
@@ -289,8 +291,8 @@ def diff_command(old: Path, new: Path) -> None:
 
     Example: ankigen diff output/deck-1.0.0.apkg output/deck-1.1.0.apkg
     """
-    from .apkg import read_package
-    from .diff import diff_packages, format_diff
+    from ankigen.anki.apkg import read_package
+    from ankigen.anki.diff import diff_packages, format_diff
 
     click.echo(format_diff(diff_packages(read_package(old), read_package(new))))
 
@@ -318,7 +320,7 @@ def release_command(
 
     Example: ankigen release minor
     """
-    from .release import release
+    from ankigen.commands.release import release
 
     with progress_bar(quiet) as progress:
         result = release(
@@ -354,7 +356,7 @@ def new_command(
 
     Example: ankigen new "Batch Normalization" --category DL
     """
-    from .newcard import UsageProblem, plan_new_card, write_new_card
+    from ankigen.commands.new import UsageProblem, plan_new_card, write_new_card
 
     card_id, title = (id_or_title, title) if title is not None else (None, id_or_title)
     try:
@@ -385,7 +387,7 @@ def list_command(
 
     Example: ankigen list --changed --json
     """
-    from .inventory import list_data, list_lines, select, take_inventory
+    from ankigen.commands.inventory import list_data, list_lines, select, take_inventory
 
     with progress_bar(quiet) as progress:
         inventory = take_inventory(cards_dir, progress=progress)
@@ -413,7 +415,7 @@ def stats_command(cards_dir: Path, as_json: bool, quiet: bool) -> None:
 
     Example: ankigen stats --json
     """
-    from .inventory import stats_data, stats_lines, take_inventory
+    from ankigen.commands.inventory import stats_data, stats_lines, take_inventory
 
     with progress_bar(quiet) as progress:
         inventory = take_inventory(cards_dir, progress=progress)

@@ -1,0 +1,208 @@
+"""Reading any ``.apkg``, ours or another tool's: its note types and notes, as plain data.
+
+Anki has written three layouts: ``collection.anki2`` (schema 11, what genanki writes),
+``collection.anki21`` (schema 11, Anki 2.1), and ``collection.anki21b`` (zstd-compressed
+schema 18, Anki 2.1.50 and later, with note types in their own tables and settings in
+protobuf). The newest one present is read: newer packages carry an old-layout stub beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.errors import AnkigenError, Problem, display_path
+
+LAYOUTS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+
+
+@dataclass(frozen=True)
+class NoteTypeInfo:
+    """A note type as a package carries it."""
+
+    id: int
+    name: str
+    mod: int
+    fields: tuple[tuple[str, int | None], ...]  # (name, stable id where the package has one)
+    templates: tuple[tuple[str, int | None], ...]
+    sort_field: int
+    css: str
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The field names in order."""
+        return tuple(name for name, _ in self.fields)
+
+    @property
+    def schema(self) -> tuple[object, ...]:
+        """What Anki compares to decide whether notes of this type can still be updated.
+
+        Fields and templates that all carry stable ids (Anki 2.1.67 and later) are matched by
+        id, in order, so a rename or another sort field is no schema change; without ids,
+        their names and the sort field count (measured with the ``anki`` package:
+        ``tests/test_diff.py``).
+        """
+        parts = (self.fields, self.templates)
+        if all(item_id is not None for part in parts for _, item_id in part):
+            return tuple(tuple(item_id for _, item_id in part) for part in parts)
+        return (self.fields, self.templates, self.sort_field)
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    """A note as a package carries it."""
+
+    guid: str
+    note_type_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    """The note types and notes (by GUID) of a package."""
+
+    note_types: dict[int, NoteTypeInfo]
+    notes: dict[str, NoteInfo]
+
+
+def read_package(path: Path) -> PackageContents:
+    """Read ``path``; an unreadable or foreign file is an ``AnkigenError`` naming it."""
+    shown = display_path(path)
+
+    def fail(message: str) -> AnkigenError:
+        return AnkigenError([Problem(shown, 1, message)])
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip file"
+        raise fail(f"not an Anki package (.apkg): {reason}") from None
+    with archive, tempfile.TemporaryDirectory(prefix="ankigen-") as work:
+        names = set(archive.namelist())
+        layout = next((name for name in LAYOUTS if name in names), None)
+        if layout is None:
+            raise fail("not an Anki package (.apkg): it holds no collection")
+        data = archive.read(layout)
+        if layout.endswith("b"):
+            data = _unzstd(data, fail)
+        db_path = Path(work) / "collection.db"
+        db_path.write_bytes(data)
+        try:
+            with sqlite3.connect(db_path) as db:
+                if layout.endswith("b"):
+                    note_types = _note_types_schema18(db)
+                else:
+                    note_types = _note_types_schema11(db)
+                notes = {
+                    guid: NoteInfo(guid, mid, mod, tuple(flds.split("\x1f")), tuple(tags.split()))
+                    for guid, mid, mod, tags, flds in db.execute(
+                        "select guid, mid, mod, tags, flds from notes order by id"
+                    )
+                }
+        except (sqlite3.DatabaseError, ValueError, KeyError) as exc:
+            raise fail(f"not an Anki package (.apkg): unreadable collection ({exc})") from None
+    return PackageContents(note_types, notes)
+
+
+def _unzstd(data: bytes, fail: Callable[[str], AnkigenError]) -> bytes:
+    import zstandard  # only packages from Anki 2.1.50+ need it
+
+    try:
+        return zstandard.ZstdDecompressor().stream_reader(data).read()
+    except zstandard.ZstdError as exc:
+        raise fail(f"not an Anki package (.apkg): {exc}") from None
+
+
+def _note_types_schema11(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:
+    (models_json,) = db.execute("select models from col").fetchone()
+    note_types = {}
+    for model in json.loads(models_json).values():
+        fields = sorted(model["flds"], key=lambda f: f["ord"])
+        templates = sorted(model["tmpls"], key=lambda t: t["ord"])
+        note_types[int(model["id"])] = NoteTypeInfo(
+            id=int(model["id"]),
+            name=model["name"],
+            mod=int(model.get("mod", 0)),
+            fields=tuple((f["name"], f.get("id")) for f in fields),
+            templates=tuple((t["name"], t.get("id")) for t in templates),
+            sort_field=int(model.get("sortf", 0)),
+            css=model.get("css", ""),
+        )
+    return note_types
+
+
+def _note_types_schema18(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:
+    note_types = {}
+    for ntid, name, mod, config in db.execute("select id, name, mtime_secs, config from notetypes"):
+        settings = _protobuf(config)
+        fields = tuple(
+            (fname, _int64(_protobuf(fconfig).get(9)))  # FieldConfig.id = 9
+            for fname, fconfig in db.execute(
+                "select name, config from fields where ntid = ? order by ord", (ntid,)
+            )
+        )
+        templates = tuple(
+            (tname, _int64(_protobuf(tconfig).get(8)))  # TemplateConfig.id = 8
+            for tname, tconfig in db.execute(
+                "select name, config from templates where ntid = ? order by ord", (ntid,)
+            )
+        )
+        css = settings.get(3, b"")
+        note_types[ntid] = NoteTypeInfo(
+            id=ntid,
+            name=name,
+            mod=mod,
+            fields=fields,
+            templates=templates,
+            sort_field=int(settings.get(2, 0)),  # NotetypeConfig.sort_field_idx = 2
+            css=css.decode("utf-8") if isinstance(css, bytes) else "",
+        )
+    return note_types
+
+
+def _int64(value: int | bytes | None) -> int | None:
+    """A protobuf ``int64`` read as an unsigned varint, back to its sign."""
+    if not isinstance(value, int):
+        return None
+    return value - 2**64 if value >= 2**63 else value
+
+
+def _protobuf(data: bytes) -> dict[int, int | bytes]:
+    """The top-level scalar fields of a protobuf message (last value wins), by field number."""
+    values: dict[int, int | bytes] = {}
+    i = 0
+
+    def varint() -> int:
+        nonlocal i
+        shift = result = 0
+        while True:
+            byte = data[i]
+            i += 1
+            result |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return result
+            shift += 7
+
+    while i < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            values[number] = varint()
+        elif wire == 2:
+            length = varint()
+            values[number] = data[i : i + length]
+            i += length
+        elif wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+    return values

@@ -1,0 +1,416 @@
+"""The lock file: what the build remembers between runs, committed beside the cards.
+
+Anki updates a learner's note only when the package's note ``mod`` is newer than the one in
+the collection. So each note's ``mod`` must be the time its content last changed, and the
+sources alone do not know that. The lock keeps, per card, a digest of the note's content,
+that time, and the note id; likewise for the note type. One card per line, so a review of a
+commit shows which cards changed.
+
+Format 2 adds what the update-safety checks compare against: the deck version last built
+and a digest of the note type's *schema* (fields, templates, sort field), apart from the
+digest of everything else. Format 3 adds each card's title and the retired cards: a card
+removed from the sources keeps its note id and goes on in every later package as a
+tombstone (Anki never deletes notes on import), with its own digest and time. Older
+formats are still read; the next build rewrites them.
+
+A deck with cloze cards has a second note type: its stamp and schema digest are on a line
+``"cloze_note_type"`` of their own, and each cloze card's entry lists its deletion numbers
+(``"clozes"``, one card each). A deck without cloze cards has neither, so its lock reads as
+it always did.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ankigen.errors import AnkigenError, Problem, display_path
+
+CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
+
+LOCK_FILE = "ankigen.lock"
+CARDS_LINE = '  "cards": {'  # the line before the cards' entries, one a line, in id order
+LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identity rests on
+READABLE_FORMATS = (1, 2, 3, 4)
+SHOWN_IDS = 5  # a summary names at most this many ids of each kind
+NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A content digest and the time (Unix seconds) that content first appeared."""
+
+    hash: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class CardStamp(Stamp):
+    """A card's stamp, the note id it was given when first built, and its title."""
+
+    note_id: int
+    title: str = ""
+    clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers; empty for a basic card
+
+
+@dataclass(frozen=True)
+class RetiredStamp(CardStamp):
+    """A removed card's tombstone: its stamp, and the version that retired it."""
+
+    retired_in: str = ""
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The whole lock: the note type's stamp and each card's, by card id."""
+
+    note_type: Stamp | None = None
+    cards: dict[str, CardStamp] = field(default_factory=dict)
+    retired: dict[str, RetiredStamp] = field(default_factory=dict)
+    version: str | None = None  # the deck version last built
+    schema: str | None = None  # digest of the note type's schema when last built
+    cloze_note_type: Stamp | None = None  # the cloze note type's, once the deck has one
+    cloze_schema: str | None = None
+    deck_id: int | None = None  # deck.yaml's ids when last built: GUIDs and note types use them
+    note_type_id: int | None = None
+    cloze_note_type_id: int | None = None  # on the cloze note type's line, when there is one
+    # where each card's entry is in the lock file, for messages; not part of the lock's value
+    card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class LockChanges:
+    """How the sources differ from the lock."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]  # retired by this build
+    note_type_changed: bool
+    previous_version: str | None = None
+    version: str | None = None
+    restored: tuple[str, ...] = ()  # retired before, back in the sources now
+    tombstones_changed: tuple[str, ...] = ()  # an older tombstone's text changed (its reason)
+    cloze_note_type_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        """Whether the lock must be rewritten."""
+        return bool(
+            self.added
+            or self.changed
+            or self.removed
+            or self.restored
+            or self.tombstones_changed
+            or self.note_type_changed
+            or self.cloze_note_type_changed
+        )
+
+    def describe(self) -> str:
+        """A short account such as ``DL0001 changed; ML0040 added``."""
+        parts = []
+        for label, ids in (
+            ("added", self.added),
+            ("changed", self.changed),
+            ("removed", self.removed),
+            ("restored", self.restored),
+            ("re-worded as retired", self.tombstones_changed),
+        ):
+            if ids:
+                shown = ", ".join(ids[:SHOWN_IDS])
+                more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
+                parts.append(f"{shown}{more} {label}")
+        if self.note_type_changed:
+            parts.append("note type changed")
+        if self.cloze_note_type_changed:
+            parts.append("cloze note type changed")
+        if self.version_changed:
+            parts.append(f"version {self.previous_version or 'unknown'} → {self.version}")
+        return "; ".join(parts) or "no changes"
+
+    @property
+    def version_changed(self) -> bool:
+        """Whether deck.yaml's version differs from the one the lock last recorded."""
+        return self.version is not None and self.version != self.previous_version
+
+
+def read_lock(path: Path) -> Lock:
+    """Read the lock at ``path``; a missing file is an empty lock."""
+    return read_lock_text(path)[0]
+
+
+def read_lock_text(path: Path) -> tuple[Lock, str | None]:
+    """``read_lock``, and the file's text as read (``None``: there is no lock file)."""
+    if not path.exists():
+        return Lock(), None
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
+    return parse_lock(text, shown), text
+
+
+def parse_lock(text: str, shown: str) -> Lock:
+    """The lock written as ``text`` (``shown`` names its file in messages)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
+    except RecursionError:  # brackets nested beyond what the parser follows
+        raise AnkigenError([Problem(shown, 1, "corrupt lock file: nested too deep")]) from None
+    try:
+        if data.get("format") not in READABLE_FORMATS:
+            raise ValueError(f"unknown lock format {data.get('format')!r}")
+        note_type = data.get("note_type")
+        version = data.get("version")
+        schema = note_type.get("schema") if note_type else None
+        cloze_type = data.get("cloze_note_type")
+        cloze_schema = cloze_type.get("schema") if cloze_type else None
+        deck_id, note_type_id = data.get("deck_id"), data.get("note_type_id")
+        cloze_id = cloze_type.get("id") if cloze_type else None
+        entries = data["cards"]
+        lock = Lock(
+            note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
+            cards={
+                str(card_id): CardStamp(
+                    str(entry["hash"]),
+                    int(entry["mod"]),
+                    int(entry["note_id"]),
+                    str(entry.get("title", "")),
+                    _clozes(entry),
+                )
+                for card_id, entry in entries.items()
+            },
+            retired={
+                str(card_id): RetiredStamp(
+                    str(entry["hash"]),
+                    int(entry["mod"]),
+                    int(entry["note_id"]),
+                    str(entry["title"]),
+                    _clozes(entry),
+                    retired_in=str(entry["retired_in"]),
+                )
+                for card_id, entry in data.get("retired", {}).items()
+            },
+            version=None if version is None else str(version),
+            schema=None if schema is None else str(schema),
+            cloze_note_type=(
+                Stamp(str(cloze_type["hash"]), int(cloze_type["mod"])) if cloze_type else None
+            ),
+            cloze_schema=None if cloze_schema is None else str(cloze_schema),
+            deck_id=None if deck_id is None else int(deck_id),
+            note_type_id=None if note_type_id is None else int(note_type_id),
+            cloze_note_type_id=None if cloze_id is None else int(cloze_id),
+            card_lines=_card_lines(text),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise AnkigenError(
+            [Problem(shown, 1, f"corrupt lock file ({exc}); restore it from version control")]
+        ) from None
+    return lock
+
+
+def _clozes(entry: dict[str, Any]) -> tuple[int, ...]:
+    clozes = entry.get("clozes")
+    return tuple(map(int, clozes)) if clozes else ()
+
+
+def _card_lines(text: str) -> dict[str, int]:
+    """The line of each card's entry (one card per line, as ``format_lock`` writes it)."""
+    lines: dict[str, int] = {}
+    in_cards = False
+    # split at "\n" only: format_lock writes titles as they are, and a title may hold U+2028,
+    # which splitlines() would take for a line break
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip().startswith(('"cards"', '"retired"')):
+            in_cards = line.lstrip().startswith('"cards"')
+        match = CARD_LINE.match(line)
+        if in_cards and match:
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
+def update_lock(
+    lock: Lock,
+    note_type_hash: str,
+    card_hashes: dict[str, str],
+    now: int,
+    *,
+    schema: str | None = None,
+    version: str | None = None,
+    titles: dict[str, str] | None = None,
+    tombstone_hash: Callable[[str, str, str], str] | None = None,
+    clozes: dict[str, tuple[int, ...]] | None = None,
+    cloze_note_type_hash: str | None = None,
+    cloze_schema: str | None = None,
+    ids: tuple[int, int, int | None] | None = None,
+) -> tuple[Lock, LockChanges]:
+    """The lock for the current sources: new times for what changed, old ones for the rest.
+
+    A changed card's time is strictly later than its previous one, even on a fast re-run,
+    because Anki applies an update only when the package's ``mod`` is newer. ``schema`` and
+    ``version`` (the note type's schema digest and the deck version) are recorded as given.
+
+    A card gone from the sources becomes a tombstone retired in ``version``;
+    ``tombstone_hash(card_id, title, retired_in)`` digests its text. A retired card back in
+    the sources is restored under its old note id, with a newer time than its tombstone.
+
+    ``clozes`` are the deletion numbers of the cloze cards, by id; a tombstone keeps those of
+    its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
+    the package has one (``None``: it has none). ``ids`` are deck.yaml's deck, note type and
+    cloze note type ids, recorded as given (kept from ``lock`` when ``None``).
+    """
+    titles = titles or {}
+    clozes = clozes or {}
+    digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
+    cards: dict[str, CardStamp] = {}
+    added, changed, restored = [], [], []
+    known = [*lock.cards.values(), *lock.retired.values()]
+    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in known])
+    for card_id in sorted(card_hashes):
+        digest, title = card_hashes[card_id], titles.get(card_id, "")
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        numbers = clozes.get(card_id, ())
+        if old is None:
+            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers)
+            next_note_id += NOTE_ID_STEP
+            added.append(card_id)
+        elif card_id in lock.retired:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
+            restored.append(card_id)
+        elif old.hash != digest or old.clozes != numbers:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
+            changed.append(card_id)
+        else:
+            cards[card_id] = (
+                old if old.title == title else CardStamp(*_stamp(old), title, old.clozes)
+            )
+    removed = sorted(set(lock.cards) - set(card_hashes))
+    retired: dict[str, RetiredStamp] = {}
+    reworded = []
+    for card_id in sorted(set(lock.retired) - set(card_hashes)):
+        old_tomb = lock.retired[card_id]
+        digest = digest_tombstone(card_id, old_tomb.title, old_tomb.retired_in)
+        if digest == old_tomb.hash:
+            retired[card_id] = old_tomb
+        else:
+            retired[card_id] = RetiredStamp(
+                digest,
+                max(now, old_tomb.mod + 1),
+                old_tomb.note_id,
+                old_tomb.title,
+                old_tomb.clozes,
+                retired_in=old_tomb.retired_in,
+            )
+            reworded.append(card_id)
+    for card_id in removed:
+        old = lock.cards[card_id]
+        retired_in = version or ""
+        retired[card_id] = RetiredStamp(
+            digest_tombstone(card_id, old.title, retired_in),
+            max(now, old.mod + 1),
+            old.note_id,
+            old.title,
+            old.clozes,
+            retired_in=retired_in,
+        )
+    note_type = _type_stamp(lock.note_type, note_type_hash, now)
+    cloze_type = (
+        None
+        if cloze_note_type_hash is None
+        else _type_stamp(lock.cloze_note_type, cloze_note_type_hash, now)
+    )
+    changes = LockChanges(
+        tuple(added),
+        tuple(changed),
+        tuple(removed),
+        note_type is not lock.note_type,
+        previous_version=lock.version,
+        version=version,
+        restored=tuple(restored),
+        tombstones_changed=tuple(reworded),
+        cloze_note_type_changed=cloze_type is not lock.cloze_note_type,
+    )
+    cloze_schema = None if cloze_type is None else cloze_schema
+    deck_id, note_type_id, cloze_id = (
+        ids if ids is not None else (lock.deck_id, lock.note_type_id, lock.cloze_note_type_id)
+    )
+    return (
+        Lock(
+            note_type,
+            cards,
+            retired,
+            version,
+            schema,
+            cloze_type,
+            cloze_schema,
+            deck_id=deck_id,
+            note_type_id=note_type_id,
+            cloze_note_type_id=cloze_id if cloze_type is not None else None,
+        ),
+        changes,
+    )
+
+
+def _type_stamp(old: Stamp | None, digest: str, now: int) -> Stamp:
+    """A note type's stamp: the old one while its content is the same, else a newer time."""
+    if old is not None and old.hash == digest:
+        return old
+    return Stamp(digest, max(now, old.mod + 1) if old else now)
+
+
+def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
+    return stamp.hash, stamp.mod, stamp.note_id
+
+
+def card_entry(card_id: str, stamp: CardStamp) -> str:
+    """A card's line of the lock: what ``json.dumps`` writes for its entry, made faster."""
+    clozes = f', "clozes": {list(stamp.clozes)}' if stamp.clozes else ""
+    return (
+        f'    {json.dumps(card_id)}: {{"hash": {_encode(stamp.hash)}, "mod": {stamp.mod:d}, '
+        f'"note_id": {stamp.note_id:d}, "title": {_encode(stamp.title)}{clozes}}}'
+    )
+
+
+def format_lock(lock: Lock) -> str:
+    """The lock as JSON text, one card per line, sorted, so that diffs are readable."""
+    note_type = lock.note_type
+    type_entry = (
+        {"hash": note_type.hash, "schema": lock.schema, "mod": note_type.mod} if note_type else None
+    )
+    lines = [
+        "{",
+        f'  "format": {LOCK_FORMAT}, "version": {json.dumps(lock.version)}, '
+        f'"deck_id": {json.dumps(lock.deck_id)}, "note_type_id": {json.dumps(lock.note_type_id)},',
+        f'  "note_type": {json.dumps(type_entry)},',
+    ]
+    cloze_type = lock.cloze_note_type
+    if cloze_type is not None:  # only a deck with cloze cards has this line
+        cloze_entry = {"hash": cloze_type.hash, "schema": lock.cloze_schema, "mod": cloze_type.mod}
+        if lock.cloze_note_type_id is not None:
+            cloze_entry["id"] = lock.cloze_note_type_id
+        lines.append(f'  "cloze_note_type": {json.dumps(cloze_entry)},')
+    lines.append(CARDS_LINE)
+    entries = [card_entry(card_id, stamp) for card_id, stamp in sorted(lock.cards.items())]
+    lines.append(",\n".join(entries))
+    tombstones = [
+        f"    {json.dumps(card_id)}: "
+        + _encode(
+            {
+                "hash": s.hash,
+                "mod": s.mod,
+                "note_id": s.note_id,
+                "title": s.title,
+                "retired_in": s.retired_in,
+            }
+            | ({"clozes": list(s.clozes)} if s.clozes else {})
+        )
+        for card_id, s in sorted(lock.retired.items())
+    ]
+    lines += ["  },", '  "retired": {', ",\n".join(tombstones), "  }", "}", ""]
+    return "\n".join(line for line in lines if line != "") + "\n"

@@ -1,0 +1,332 @@
+"""Stage 4b: turn rendered cards into the notes of one deck, with ids and times from the lock."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, replace
+
+from ankigen.anki.lock import LOCK_FILE, CardStamp, Lock
+from ankigen.anki.notetype import BASIC, CLOZE, NoteTypeSpec
+from ankigen.errors import AnkigenError, Problem
+from ankigen.release.changelog import RELEASE_FILE
+from ankigen.render.card import RenderedCard
+from ankigen.render.media import MediaFile
+from ankigen.render.sanitize import unsafe_parts
+from ankigen.source.config import DECK_FILE, DeckConfig
+
+RETIRED_TAG = "ankigen::retired"
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """One Anki note as it goes into the package."""
+
+    card_id: str
+    guid_key: tuple[str, ...]  # what the GUID is hashed from: never content, never position
+    note_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    position: int  # order among new cards
+    kind: str = BASIC  # which of the package's note types: ``basic`` or ``cloze``
+    deck_id: int | None = None  # its category's subdeck; ``None``: the deck itself
+    card_ords: tuple[int, ...] = (0,)  # its cards: a cloze note's are its numbers less one
+
+
+@dataclass(frozen=True)
+class DeckPackage:
+    """Everything the package writer needs, with no clock and no file system behind it."""
+
+    deck_id: int
+    deck_name: str
+    description: str
+    note_type: NoteTypeSpec
+    note_type_mod: int
+    notes: tuple[NoteRecord, ...]
+    media: tuple[MediaFile, ...] = ()  # every image the notes show, once each, sorted by name
+    cloze_note_type: NoteTypeSpec | None = None  # only when some note is a cloze note
+    cloze_note_type_mod: int = 0
+    subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each category's subdeck
+
+
+def note_fields(card: RenderedCard) -> tuple[str, ...]:
+    """The field values of a card, in the note type's field order (ID, Title, Question, Answer)."""
+    return (card.id, card.title, card.question_html, card.answer_html)
+
+
+def tag_order(tag: str) -> tuple[str, str]:
+    """The key that sorts tags as Anki lists them (ignoring case), and tags that differ only in
+    case in one fixed order: a set of strings iterates in another order in every process."""
+    return tag.lower(), tag
+
+
+def note_tags(card: RenderedCard) -> tuple[str, ...]:
+    """The category tag (the id's prefix) and the card's own tags, sorted as Anki keeps them."""
+    return tuple(sorted({card.category, *card.tags}, key=tag_order))
+
+
+def content_hash(card: RenderedCard) -> str:
+    """A digest of what a learner's note holds: its fields and tags."""
+    data = json.dumps([note_fields(card), note_tags(card)], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def deck_description(config: DeckConfig, release_notes: str = "") -> str:
+    """The deck description shown on Anki's overview screen: version and what's new."""
+    text = f"<p>{html.escape(config.description)}</p>" if config.description else ""
+    return f"{text}<p>Version {config.version}</p>{release_notes}"
+
+
+def tombstone_fields(
+    card_id: str,
+    title: str,
+    retired_in: str,
+    reason: str,
+    deck_name: str,
+    clozes: tuple[int, ...] = (),
+) -> tuple[str, ...]:
+    """The fields of a retired card's note: what it was, when it went, how to find them all.
+
+    ``title`` is the card's last title as field HTML, as the lock keeps it: it is read as text
+    (a title the build escaped comes out the same; markup a hand-edited lock slipped in shows
+    as typed, and never runs). A retired cloze card
+    (``clozes``: its deletion numbers) keeps a deletion of each number, out of sight, so that
+    each of its cards shows the notice instead of Anki's "empty card" message.
+    """
+    question = (
+        f"<p><b>Retired in version {html.escape(retired_in)}.</b> This card is no longer part "
+        f"of {html.escape(deck_name)}.</p>"
+    )
+    if reason:
+        question += f"<p>{html.escape(reason)}</p>"
+    answer = (
+        "<p>Anki never deletes notes on import, so it stays in your collection. To find every "
+        f"retired card, search <code>tag:{RETIRED_TAG}</code> in the Browse window, then "
+        "suspend or delete them there.</p>"
+    )
+    if clozes:
+        deletions = "".join(f"{{{{c{number}::retired}}}}" for number in clozes)
+        question += f'<span style="display:none">{deletions}</span>'
+    title = html.escape(html.unescape(title), quote=False)
+    return (card_id, f"{title} (retired)", question, answer)
+
+
+def tombstone_tags(card_id: str) -> tuple[str, ...]:
+    """A tombstone's tags: its category (the id's prefix) and ``ankigen::retired``."""
+    category = card_id.rstrip("0123456789")
+    return tuple(sorted({category, RETIRED_TAG}, key=tag_order))
+
+
+def tombstone_hash(fields: tuple[str, ...]) -> str:
+    """A digest of a tombstone note's content (``tombstone_fields``), like ``content_hash``."""
+    data = json.dumps([fields, tombstone_tags(fields[0])], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def assemble(
+    config: DeckConfig,
+    note_type: NoteTypeSpec,
+    cards: list[RenderedCard],
+    lock: Lock,
+    release_notes: str = "",
+    cloze_note_type: NoteTypeSpec | None = None,
+    *,
+    sources: Sources | None = None,
+) -> DeckPackage:
+    """The deck to package: every card as a note, ids and times taken from ``lock``.
+
+    Retired cards (``lock.retired``) follow as tombstone notes, so learners' copies of them
+    update to say so instead of lingering unexplained. Cloze cards are notes of
+    ``cloze_note_type``; with ``subdecks`` on, each note goes to its category's subdeck.
+
+    Nothing leaves without a last look (``sanitize.unsafe_parts``): a field, title or
+    description that is not safe as it is raises ``AnkigenError`` naming where it came from
+    (``sources``), whether it was rendered now, read from the render cache, or taken from the
+    committed lock or release record.
+    """
+    if lock.note_type is None:
+        raise ValueError("the lock must be updated before assembling")
+    notes = [
+        card_note(config, card, lock.cards[card.id], position)
+        for position, card in enumerate(sorted(cards, key=lambda c: c.id), start=1)
+    ]
+    for position, (card_id, tomb) in enumerate(sorted(lock.retired.items()), len(notes) + 1):
+        reason = config.retired.get(card_id, "")
+        notes.append(
+            NoteRecord(
+                card_id=card_id,
+                guid_key=(str(config.deck_id), card_id),
+                note_id=tomb.note_id,
+                mod=tomb.mod,
+                fields=tombstone_fields(
+                    card_id, tomb.title, tomb.retired_in, reason, config.name, tomb.clozes
+                ),
+                tags=tombstone_tags(card_id),
+                position=position,
+                kind=CLOZE if tomb.clozes else BASIC,
+                deck_id=subdeck_id(config, card_id.rstrip("0123456789")),
+                card_ords=card_ords(tomb.clozes),
+            )
+        )
+    if any(note.kind == CLOZE for note in notes) and (
+        cloze_note_type is None or lock.cloze_note_type is None
+    ):
+        raise ValueError("cloze notes need the cloze note type and its stamp in the lock")
+    header = package_header(
+        config,
+        note_type,
+        lock,
+        release_notes,
+        cloze_note_type,
+        {note.deck_id for note in notes},
+    )
+    package = replace(header, notes=tuple(notes), media=deck_media(cards))
+    problems = unsafe_problems(package, sources or Sources(), {c.id: c.shown for c in cards})
+    if problems:
+        raise AnkigenError(problems)
+    return package
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The files shown in messages for what a package takes from beside the cards."""
+
+    lock: str = LOCK_FILE
+    release: str = RELEASE_FILE
+    deck: str = DECK_FILE
+
+
+def unsafe_problems(
+    package: DeckPackage, sources: Sources, card_files: dict[str, str]
+) -> list[Problem]:
+    """What in ``package`` is not safe to hand a learner's Anki, each where it came from:
+    a card's file (``card_files``, by id), the lock for a retired card, the release record
+    for the description."""
+    problems = []
+    for note in package.notes:
+        spec = package.cloze_note_type if note.kind == CLOZE else package.note_type
+        names = spec.field_names if spec is not None else ()
+        for name, value in zip(names, note.fields, strict=False):
+            for what in unsafe_parts(value):
+                if note.card_id in card_files:
+                    problems.append(
+                        altered_card(card_files[note.card_id], note.card_id, name, what)
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            sources.lock,
+                            1,
+                            f"the retired card {note.card_id} is not safe in a package "
+                            f"({name}: {what}): restore {LOCK_FILE} from version control",
+                        )
+                    )
+        problems.extend(
+            Problem(sources.deck, 1, f"tag {tag!r} of {note.card_id}: {what}")
+            for tag in note.tags
+            for what in unsafe_parts(tag)
+        )
+    problems.extend(
+        Problem(
+            sources.release,
+            1,
+            f"the release notes are not safe in the deck description ({what}): restore "
+            f"{RELEASE_FILE} from version control",
+        )
+        for what in unsafe_parts(package.description)
+    )
+    for name in (package.deck_name, *(subdeck for _, subdeck in package.subdecks)):
+        problems.extend(
+            Problem(sources.deck, 1, f"deck name {name!r}: {what}") for what in unsafe_parts(name)
+        )
+    return problems
+
+
+def altered_card(shown: str, card_id: str, field: str, what: str) -> Problem:
+    """A rendered card whose field is not safe, though its file passed every check: only an
+    altered render cache entry gives that."""
+    return Problem(
+        shown,
+        1,
+        f"the {field} field of {card_id} is not safe as built ({what}), though the card file "
+        "checks out: the render cache was altered. Build with --no-cache, and delete the cache "
+        "folder (README: Render cache)",
+    )
+
+
+def unsafe_cards(
+    cards: list[RenderedCard], field_names: dict[str, tuple[str, ...]]
+) -> list[Problem]:
+    """``altered_card`` for each field of ``cards`` that is not safe; ``field_names`` by kind."""
+    return [
+        altered_card(card.shown, card.id, name, what)
+        for card in cards
+        for name, value in zip(field_names[card.kind], note_fields(card), strict=False)
+        for what in unsafe_parts(value)
+    ]
+
+
+def card_note(
+    config: DeckConfig, card: RenderedCard, stamp: CardStamp, position: int
+) -> NoteRecord:
+    """The note of a card: ids and time from its ``stamp`` in the lock, ``position`` among
+    new cards (the card's place in id order, from 1)."""
+    return NoteRecord(
+        card_id=card.id,
+        guid_key=(str(config.deck_id), card.id),
+        note_id=stamp.note_id,
+        mod=stamp.mod,
+        fields=note_fields(card),
+        tags=note_tags(card),
+        position=position,
+        kind=card.kind,
+        deck_id=subdeck_id(config, card.category),
+        card_ords=card_ords(card.clozes),
+    )
+
+
+def package_header(
+    config: DeckConfig,
+    note_type: NoteTypeSpec,
+    lock: Lock,
+    release_notes: str,
+    cloze_note_type: NoteTypeSpec | None,
+    used: set[int | None],
+) -> DeckPackage:
+    """The package without its notes and media: deck, description, note types, and the
+    subdecks among ``used`` (the notes' ``deck_id``)."""
+    if lock.note_type is None:
+        raise ValueError("the lock must be updated before assembling")
+    return DeckPackage(
+        deck_id=config.deck_id,
+        deck_name=config.name,
+        description=deck_description(config, release_notes),
+        note_type=note_type,
+        note_type_mod=lock.note_type.mod,
+        notes=(),
+        cloze_note_type=cloze_note_type if lock.cloze_note_type is not None else None,
+        cloze_note_type_mod=lock.cloze_note_type.mod if lock.cloze_note_type else 0,
+        subdecks=tuple(
+            (config.subdeck_ids[prefix], config.subdeck_name(prefix))
+            for prefix in config.categories
+            if config.subdecks and config.subdeck_ids.get(prefix) in used
+        ),
+    )
+
+
+def subdeck_id(config: DeckConfig, category: str) -> int | None:
+    """The id of the subdeck of ``category`` when the deck has subdecks, else ``None``."""
+    return config.subdeck_ids.get(category) if config.subdecks else None
+
+
+def card_ords(clozes: tuple[int, ...]) -> tuple[int, ...]:
+    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one card."""
+    return tuple(number - 1 for number in clozes) or (0,)
+
+
+def deck_media(cards: list[RenderedCard]) -> tuple[MediaFile, ...]:
+    """The images of all ``cards``: one file per content (names are content hashes), sorted."""
+    media = {item.name: item for card in cards for item in card.media}
+    return tuple(media[name] for name in sorted(media))

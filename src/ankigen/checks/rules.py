@@ -1,0 +1,372 @@
+"""The check stage: everything that would break on a learner's device, found before shipping.
+
+``build`` runs it first and ``ankigen check`` runs it alone; it writes nothing. It judges the
+rendered deck (``render.RenderedDeck``): every formula must typeset in Anki's MathJax
+(``mathcheck``), notes must stay a reasonable size, and the new version must update the
+old one safely (against the lock): a card that disappears leaves learners a retired note
+and a note type *schema* change stops every learner's notes from updating, so both need a
+new major version; a content change without any version bump is a warning.
+
+Errors stop the build. Warnings are reported and the build goes on, unless ``strict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen.anki.lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock_text, update_lock
+from ankigen.anki.notes import content_hash, note_fields, tombstone_fields, tombstone_hash
+from ankigen.anki.notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
+from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release.changelog import RELEASE_FILE, ReleaseManifest, read_manifest
+from ankigen.render.card import RenderedCard, RenderedDeck
+from ankigen.source.config import SEMVER, DeckConfig, random_id
+from ankigen.tex.check import formula_problems
+
+# A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
+MAX_NOTE_BYTES = 100 * 1024
+
+
+@dataclass(frozen=True)
+class CheckedDeck:
+    """A deck that passed the check: its cards, the lock they lead to, and the warnings."""
+
+    config: DeckConfig
+    note_type: NoteTypeSpec
+    cards: tuple[RenderedCard, ...]
+    lock_path: Path
+    lock: Lock  # the lock for these sources (what ``build`` writes)
+    changes: LockChanges
+    lock_text: str
+    lock_stale: bool  # whether the lock file's text differs from ``lock_text``
+    warnings: tuple[Problem, ...]
+    # the warnings that compare the sources with the lock: once ``lock`` is written, they go
+    lock_warnings: tuple[Problem, ...] = ()
+    released: ReleaseManifest = field(default_factory=ReleaseManifest)  # the last release
+    cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
+
+
+def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -> CheckedDeck:
+    """Check ``deck``, rendered from ``cards_dir``; ``now`` stamps what changed in the lock.
+
+    Raises ``AnkigenError`` with every problem found when any is an error, or when
+    ``strict`` and there are warnings.
+    """
+    problems = list(deck.problems)
+    for card in deck.cards:
+        problems.extend(card.checks if card.checks is not None else card_problems(card))
+    config = deck.config
+    if config is None or any(p.is_error for p in problems):
+        raise AnkigenError(problems)
+    note_type = basic_note_type(config.note_type_id, config.name)
+    lock_path = cards_dir / LOCK_FILE
+    try:
+        lock, old_text = read_lock_text(lock_path)  # one reading: the text is what was parsed
+    except AnkigenError as exc:
+        raise AnkigenError(problems + exc.problems) from None
+    released = read_manifest(cards_dir / RELEASE_FILE)
+    if released.cards and not lock.cards and not lock.retired:
+        raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
+    clozes = [card.id for card in deck.cards if card.kind == CLOZE]
+    cloze_type = None
+    if clozes or _retired_clozes(lock, {card.id for card in deck.cards}):
+        if config.cloze_note_type_id is None:
+            raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
+        cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
+    new_lock, changes = stamp_lock(config, lock, deck.cards, now, note_type, cloze_type)
+    lock_shown = display_path(lock_path)
+    problems.extend(identity_problems(config, lock, lock_shown))
+    against_lock = against_lock_problems(
+        config, lock, changes, deck.cards, lock_shown, note_type, cloze_type
+    )
+    problems.extend(against_lock)
+    if any(p.is_error for p in problems):
+        raise AnkigenError(problems)
+    if strict and problems:
+        raise AnkigenError(problems)
+    lock_text = format_lock(new_lock)
+    return CheckedDeck(
+        config=config,
+        note_type=note_type,
+        cards=deck.cards,
+        lock_path=lock_path,
+        lock=new_lock,
+        changes=changes,
+        lock_text=lock_text,
+        lock_stale=old_text != lock_text,
+        warnings=tuple(sorted(problems)),
+        cloze_note_type=cloze_type,
+        lock_warnings=tuple(sorted(against_lock)),
+        released=released,
+    )
+
+
+def stamp_lock(
+    config: DeckConfig,
+    lock: Lock,
+    cards: Sequence[RenderedCard],
+    now: int,
+    note_type: NoteTypeSpec,
+    cloze_type: NoteTypeSpec | None,
+) -> tuple[Lock, LockChanges]:
+    """The lock for ``cards`` (``lock.update_lock``): ``now`` for what changed since ``lock``."""
+    hashes = {card.id: card.digest or content_hash(card) for card in cards}
+    clozes = {card.id: card.clozes for card in cards if card.kind == CLOZE}
+
+    def old_clozes(card_id: str) -> tuple[int, ...]:
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        return old.clozes if old is not None else ()
+
+    return update_lock(
+        lock,
+        note_type.content_hash(),
+        hashes,
+        now,
+        schema=note_type.schema_hash(),
+        version=config.version,
+        titles={card.id: card.title for card in cards},
+        tombstone_hash=lambda card_id, title, retired_in: tombstone_hash(
+            tombstone_fields(
+                card_id,
+                title,
+                retired_in,
+                config.retired.get(card_id, ""),
+                config.name,
+                old_clozes(card_id),
+            )
+        ),
+        clozes=clozes,
+        cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
+        cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
+    )
+
+
+def against_lock_problems(
+    config: DeckConfig,
+    lock: Lock,
+    changes: LockChanges,
+    cards: Sequence[RenderedCard],
+    lock_shown: str,
+    note_type: NoteTypeSpec,
+    cloze_type: NoteTypeSpec | None,
+) -> list[Problem]:
+    """What comparing the sources with ``lock`` finds: once the new lock is written, these go."""
+    return [
+        *update_problems(
+            config,
+            lock,
+            changes,
+            note_type.schema_hash(),
+            lock_shown,
+            cloze_schema=cloze_type.schema_hash() if cloze_type else None,
+        ),
+        *note_kind_problems(lock, cards, lock_shown),
+    ]
+
+
+def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
+    """The error for a deck released before whose lock is gone."""
+    shown = display_path(lock_path)
+    return Problem(
+        shown,
+        1,
+        f"{shown} is missing or empty, but version {released} was released: a build would "
+        "stamp every card as new, and learners' own edits to them would be overwritten; "
+        f"restore {LOCK_FILE} from version control",
+    )
+
+
+def _retired_clozes(lock: Lock, live: set[str]) -> bool:
+    """Whether a card that is not in the sources (now a tombstone) was a cloze card."""
+    stamps = [*lock.cards.items(), *lock.retired.items()]
+    return any(stamp.clozes for card_id, stamp in stamps if card_id not in live)
+
+
+def _missing_cloze_id(config: DeckConfig, cloze_ids: list[str]) -> Problem:
+    """The error for a deck with cloze cards whose deck.yaml has no ``cloze_note_type_id``."""
+    which = ", ".join(cloze_ids[:5]) + (" …" if len(cloze_ids) > 5 else "")
+    cards = f"cloze cards ({which})" if cloze_ids else "retired cloze cards"
+    return Problem(
+        display_path(config.path),
+        config.ids_line,
+        f"the deck has {cards} but no cloze_note_type_id: add a line "
+        f"`cloze_note_type_id: {random_id()}` (a random id; keep it forever, learners' Anki "
+        "matches the cloze note type by it)",
+    )
+
+
+def identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[Problem]:
+    """Ids in deck.yaml that differ from those the lock built with: no version can fix that.
+
+    Every note's GUID is made from the deck id and the card id, and every note belongs to
+    its note type by the type's id: with another deck id, learners would get every card a
+    second time; with another note type id, their notes would never update again.
+    """
+    problems = []
+    for key, built, now, harm in (
+        ("deck_id", lock.deck_id, config.deck_id, "learners would get every card a second time"),
+        (
+            "note_type_id",
+            lock.note_type_id,
+            config.note_type_id,
+            "learners' Anki would report every card as conflicting and never update it again",
+        ),
+        (
+            "cloze_note_type_id",
+            lock.cloze_note_type_id,
+            config.cloze_note_type_id,
+            "learners' Anki would report every cloze card as conflicting and never update it again",
+        ),
+    ):
+        if built is not None and now is not None and built != now:
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    config.key_lines.get(key, config.ids_line),
+                    f"{key} is {now}, but the deck was built with {built} ({lock_shown}): "
+                    f"{harm}; put `{key}: {built}` back (an id is chosen once and kept "
+                    "forever)",
+                )
+            )
+    return problems
+
+
+def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: str) -> list[Problem]:
+    """Changes of a built card that its learners' notes cannot follow.
+
+    A note cannot change its note type: Anki reports it as conflicting and never updates it,
+    whatever the version. A deletion number that disappears leaves learners its card, which
+    Anki then shows as empty.
+    """
+    problems = []
+    for card in cards:
+        old = lock.cards.get(card.id)
+        if old is None:
+            continue
+        was = CLOZE if old.clozes else BASIC
+        if was == BASIC == card.kind:
+            continue  # the common case: nothing can be lost
+        line = lock.card_lines.get(card.id, 1)
+        if was != card.kind:
+            problems.append(
+                Problem(
+                    card.shown,
+                    1,
+                    f"card {card.id} was built as a {was} card ({lock_shown}:{line}): learners' "
+                    f"Anki cannot turn its note into a {card.kind} note and would stop "
+                    f"updating it; keep `type: {was}`, or give the {card.kind} card a new id",
+                )
+            )
+            continue
+        gone = sorted(set(old.clozes) - set(card.clozes))
+        if gone:
+            numbers = ", ".join(f"c{n}" for n in gone)
+            problems.append(
+                Problem.warning(
+                    card.shown,
+                    1,
+                    f"card {card.id} no longer has deletion {numbers}: learners keep that card, "
+                    "which Anki shows as empty until they use Tools → Empty Cards",
+                )
+            )
+    return problems
+
+
+def card_problems(card: RenderedCard) -> list[Problem]:
+    """What is wrong with one rendered card: its formulas, and its size."""
+    problems = [p for formula in card.formulas for p in formula_problems(formula, card.shown)]
+    size = sum(len(field.encode("utf-8")) for field in note_fields(card))
+    if size > MAX_NOTE_BYTES:
+        problems.append(
+            Problem.warning(
+                card.shown,
+                1,
+                f"the note is {size // 1024} KB of HTML (over {MAX_NOTE_BYTES // 1024} KB): "
+                "it will sync and render slowly on phones; split it or shorten it",
+            )
+        )
+    return problems
+
+
+def _version_key(version: str | None) -> tuple[int, int, int, int] | None:
+    """Semantic-version order: a pre-release (1.0.0-rc1) comes before its release."""
+    match = SEMVER.match(version or "")
+    if match is None:
+        return None
+    major, minor, patch = (int(part) for part in match.groups())
+    release = 0 if "-" in (version or "").split("+", 1)[0] else 1
+    return major, minor, patch, release
+
+
+def update_problems(
+    config: DeckConfig,
+    lock: Lock,
+    changes: LockChanges,
+    schema: str,
+    lock_shown: str,
+    *,
+    cloze_schema: str | None = None,
+) -> list[Problem]:
+    """Whether this version updates the last one built (as the lock remembers it) safely.
+
+    ``cloze_schema`` is the cloze note type's schema digest when the deck has one.
+    """
+    previous, current = _version_key(lock.version), _version_key(config.version)
+    if previous is None or current is None:
+        return []  # no version built yet (or a format 1 lock): nothing to compare against
+    deck_shown, line = display_path(config.path), config.version_line
+    if current < previous:
+        return [
+            Problem(
+                deck_shown,
+                line,
+                f"version {config.version} is lower than {lock.version}, the version last "
+                f"built ({LOCK_FILE}): versions only go up",
+            )
+        ]
+    major_bump = current[0] > previous[0]
+    next_major = f"{previous[0] + 1}.0.0"
+    problems: list[Problem] = []
+    if not major_bump:
+        for card_id in changes.removed:
+            problems.append(
+                Problem(
+                    lock_shown,
+                    lock.card_lines.get(card_id, 1),
+                    f"card {card_id} was removed since version {lock.version}: learners keep "
+                    "its note (Anki never deletes notes on import), which will say it was "
+                    f"retired; restore the card, or raise the major version (to {next_major}) "
+                    "to retire it",
+                )
+            )
+        for label, old, new in (
+            ("note type", lock.schema, schema),
+            ("cloze note type", lock.cloze_schema, cloze_schema),
+        ):
+            if old is not None and new is not None and old != new:
+                problems.append(
+                    Problem(
+                        deck_shown,
+                        line,
+                        f"the {label}'s fields, templates or sort field changed since version "
+                        f"{lock.version}: learners' Anki stops updating their notes when a "
+                        "field or template is added, removed or reordered (before Anki 2.1.67 "
+                        "also when one is renamed or the sort field changes); undo that change, "
+                        f"or raise the major version (to {next_major}) for a deliberate break",
+                    )
+                )
+    content_changed = changes.any
+    if current == previous and content_changed:
+        problems.append(
+            Problem.warning(
+                deck_shown,
+                line,
+                f"cards changed since version {lock.version} was built ({changes.describe()}) "
+                f"but `version` is still {config.version}: raise it so learners can tell "
+                "the two packages apart",
+            )
+        )
+    return problems

@@ -1,0 +1,338 @@
+"""The build: run the stages in order, from a cards folder to ``output/<deck>-<version>.apkg``.
+
+``render_deck`` is the one place where cards are loaded, validated and rendered; ``check``
+(the check stage) judges the result, and ``build`` writes the package only when the check
+passes. Before all that, ``build`` looks for a shortcut: nothing changed since the last
+build (``buildrecord``), and then nothing is done at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.anki.lock import LOCK_FILE, LockChanges
+from ankigen.anki.notes import Sources, assemble
+from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
+from ankigen.cache.build_record import (
+    InputSnapshot,
+    known_files,
+    read_record,
+    record_build,
+    refresh_statuses,
+    snapshot_inputs,
+    unchanged_result,
+)
+from ankigen.cache.outcomes import card_outcomes, display_named
+from ankigen.checks.rules import CheckedDeck, check_deck
+from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release.changelog import RELEASE_FILE
+from ankigen.release.published import changed_package_problem
+from ankigen.render.card import RenderedCard, RenderedDeck
+from ankigen.source.config import DECK_FILE, DeckConfig, load_config
+from ankigen.source.load import discover_named
+from ankigen.source.validate import cross_card_problems
+from ankigen.util.atomic import atomic_write_bytes
+from ankigen.util.progress import Progress
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build made: the package, its cards per category, and what changed."""
+
+    output: Path
+    config: DeckConfig
+    per_category: dict[str, int]
+    changes: LockChanges
+    lock_path: Path
+    warnings: tuple[Problem, ...] = ()
+    unchanged: bool = False  # nothing the last build read had changed: nothing was written
+
+    def summary(self, seconds: float | None = None) -> str:
+        """One line for the terminal; ``seconds`` is how long the build took."""
+        counts = ", ".join(f"{prefix} {n}" for prefix, n in self.per_category.items())
+        total = sum(self.per_category.values())
+        if self.unchanged:
+            took = f"; checked in {seconds:.2f} s" if seconds is not None else ""
+            return (
+                f"No changes: {display_path(self.output)} is up to date "
+                f"({total} cards: {counts}){took}."
+            )
+        changes = self.changes
+        changed = sum(
+            len(ids) for ids in (changes.added, changes.changed, changes.removed, changes.restored)
+        )
+        detail = f" ({self.changes.describe()})" if self.changes.any else ""
+        return (
+            f"Built {display_path(self.output)}: {total} cards ({counts}); "
+            f"{changed} changed since the lock{detail}."
+        )
+
+    def report(self) -> dict[str, object]:
+        """The build as plain data for scripts (``ankigen build --json``); keys are stable."""
+        changes = self.changes
+        return {
+            "output": display_path(self.output),
+            "deck": self.config.name,
+            "version": self.config.version,
+            "unchanged": self.unchanged,
+            "cards": sum(self.per_category.values()),
+            "per_category": dict(self.per_category),
+            "changed": {
+                "added": list(changes.added),
+                "changed": list(changes.changed),
+                "removed": list(changes.removed),
+                "restored": list(changes.restored),
+            },
+            "warnings": [
+                {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
+            ],
+        }
+
+
+def render_cards(
+    cards_dir: Path, *, progress: Progress | None = None
+) -> tuple[DeckConfig, list[RenderedCard]]:
+    """Load, validate and render every card; raise ``AnkigenError`` when there are errors.
+
+    Warnings travel with the cards (``RenderedCard.warnings``).
+    """
+    deck = render_deck(cards_dir, progress=progress)
+    if deck.config is None or any(p.is_error for p in deck.problems):
+        raise AnkigenError(list(deck.problems))
+    return deck.config, list(deck.cards)
+
+
+def render_deck(
+    cards_dir: Path,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    digests: dict[str, str] | None = None,
+) -> RenderedDeck:
+    """Load, validate and render every card of ``cards_dir``, collecting every problem.
+
+    Each card file is loaded, validated and rendered on its own (``incremental``): from the
+    render cache when ``use_cache`` and it is unchanged, on all CPU cores when many are not.
+    ``progress`` hears how the rendering goes. ``digests`` are the files' SHA-256 digests
+    (hex, by path below ``cards_dir``) when a snapshot has them (``buildrecord``).
+    """
+    problems: list[Problem] = []
+    config: DeckConfig | None = None
+    try:
+        config = load_config(cards_dir)
+    except AnkigenError as exc:
+        problems.extend(exc.problems)
+    named = discover_named(cards_dir)
+    paths = [path for _, path, _ in named]
+    if config is None:  # still check the cards, against any category: all problems at once
+        stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
+        outcomes = card_outcomes(cards_dir, paths, stand_in, use_cache=False, progress=progress)
+        problems.extend(problem for outcome in outcomes for problem in outcome.problems)
+        problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
+        return RenderedDeck(None, (), tuple(problems))
+    known = None
+    if digests is not None:  # the snapshot's digest of each card file's content
+        known = [digests.get(name) for name, _, _ in named]
+    outcomes = card_outcomes(
+        cards_dir,
+        paths,
+        config,
+        use_cache=use_cache,
+        progress=progress,
+        digests=known,
+        shown=display_named(cards_dir, named),
+    )
+    problems.extend(problem for outcome in outcomes for problem in outcome.problems)
+    problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
+    rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
+    if not paths and not problems:
+        problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
+    return RenderedDeck(config, tuple(rendered), tuple(problems))
+
+
+class _AnyCategory(dict[str, str]):
+    """The categories of a deck whose deck.yaml is broken: any prefix is taken as known."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def check(
+    cards_dir: Path,
+    *,
+    now: int,
+    strict: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> CheckedDeck:
+    """Render and check every card of ``cards_dir``; write nothing but the render cache.
+
+    Raises ``AnkigenError`` with every problem when there are errors, or warnings and
+    ``strict``; otherwise returns the checked deck with its warnings.
+    """
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress)
+    return check_deck(cards_dir, deck, now=now, strict=strict)
+
+
+def build(
+    cards_dir: Path,
+    out_dir: Path,
+    *,
+    now: int,
+    frozen: bool = False,
+    strict: bool = False,
+    use_cache: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+    read_all: bool = False,
+) -> BuildResult:
+    """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
+
+    Runs the check stage first: errors (and with ``strict`` warnings too) stop the build
+    before anything is written. Writes the package, then the lock when its text changed.
+    With ``frozen``, a lock that does not match the sources is an error and nothing is
+    written. A package of this version that exists with other content is an error (a built
+    version never changes) unless ``force``. With ``use_cache``, the render cache saves
+    work, and when nothing the last build read has changed, nothing is done at all
+    (``buildrecord``); files whose status is as the last build recorded are not read again,
+    unless ``read_all`` or ``frozen`` (a release, CI). ``progress`` hears how the rendering
+    goes.
+    """
+    read_all = read_all or frozen
+    snapshot = None
+    if use_cache:
+        options = {"frozen": frozen, "strict": strict}
+        snapshot, config, unchanged = _snapshot(
+            cards_dir, out_dir, options, trust_status=not read_all
+        )
+        if unchanged is not None:
+            return unchanged
+    digests = snapshot.files if snapshot is not None else None
+    deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
+    checked = check_deck(cards_dir, deck, now=now, strict=strict)
+    config, rendered, changes = checked.config, list(checked.cards), checked.changes
+    lock_path, new_lock = checked.lock_path, checked.lock
+    if frozen and checked.lock_stale:
+        stale_reason = changes.describe() if changes.any else "an older lock format"
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(lock_path),
+                    1,
+                    f"lock is stale ({stale_reason}): run `ankigen build` without "
+                    f"--frozen and commit {LOCK_FILE}",
+                )
+            ]
+        )
+    target = out_dir / config.package_name
+    released = checked.released  # read once, by the check
+    notes = released.notes if released.version == config.version else ""
+    sources = Sources(
+        lock=display_path(lock_path),
+        release=display_path(cards_dir / RELEASE_FILE),
+        deck=display_path(cards_dir / DECK_FILE),
+    )
+    deck_package = assemble(
+        config,
+        checked.note_type,
+        rendered,
+        new_lock,
+        notes,
+        checked.cloze_note_type,
+        sources=sources,
+    )
+    note_table = note_rows(deck_package, deck_package.notes)
+    card_table = card_rows(deck_package, deck_package.notes)
+    data = package_bytes(deck_package, note_table, card_table)
+    written_lock = _write(target, data, config, checked, force=force)
+    per_category = Counter(card.category for card in rendered)
+    result = BuildResult(
+        output=target,
+        config=config,
+        per_category={prefix: per_category[prefix] for prefix in config.categories},
+        changes=changes,
+        lock_path=lock_path,
+        warnings=checked.warnings,
+    )
+    if snapshot is not None:
+        _remember(snapshot, result, checked.lock_warnings, written_lock)
+    return result
+
+
+def _write(
+    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck, *, force: bool
+) -> bytes | None:
+    """Write the package, unless it would change a built version (and not ``force``), then
+    the lock if its text changed; the lock's bytes if written."""
+    overwrite = None if force else changed_package_problem(target, data, config.version)
+    if overwrite is not None:
+        raise AnkigenError([overwrite])
+    write_package_bytes(target, data)
+    written_lock = made.lock_text.encode("utf-8") if made.lock_stale else None
+    if written_lock is not None:
+        atomic_write_bytes(made.lock_path, written_lock)
+    return written_lock
+
+
+def _remember(
+    snapshot: InputSnapshot,
+    result: BuildResult,
+    lock_warnings: tuple[Problem, ...],
+    written_lock: bytes | None,
+) -> dict[str, str] | None:
+    """Record this build's inputs and report, for a next build with the same inputs; the
+    digest of each input as the build left them, or ``None`` when nothing was recorded.
+
+    When this build wrote the lock, the warnings that compared the cards with the old lock
+    do not apply to the files as they are now, so a next build would not report them.
+    """
+    warnings = result.warnings
+    if written_lock is not None:
+        warnings = tuple(w for w in warnings if w not in lock_warnings)
+    return record_build(
+        snapshot,
+        result.config,
+        result.output,
+        result.lock_path,
+        written_lock,
+        result.per_category,
+        warnings,
+    )
+
+
+def _snapshot(
+    cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
+) -> tuple[InputSnapshot, DeckConfig | None, BuildResult | None]:
+    """The build's inputs as they are now, deck.yaml if it loads, and the last build's
+    result if no input has changed and its package is intact. With ``trust_status``, files
+    whose status is as the last build recorded it are not read again."""
+    try:
+        config: DeckConfig | None = load_config(cards_dir)
+    except AnkigenError:
+        config = None
+    record = read_record(cards_dir, config) if config is not None else {}
+    known = known_files(record) if trust_status else None
+    snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
+    if config is None:
+        return snapshot, None, None
+    target = out_dir / config.package_name
+    found = unchanged_result(snapshot, config, target, record)
+    if found is None:
+        return snapshot, config, None
+    refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
+    per_category, warnings = found
+    return (
+        snapshot,
+        config,
+        BuildResult(
+            output=target,
+            config=config,
+            per_category=per_category,
+            changes=LockChanges((), (), (), False, config.version, config.version),
+            lock_path=cards_dir / LOCK_FILE,
+            warnings=warnings,
+            unchanged=True,
+        ),
+    )

@@ -1,0 +1,187 @@
+"""``ankigen list`` and ``ankigen stats``: what the deck holds, and what changed since the
+last release (``cards/ankigen.release.json``), as text for people or JSON for scripts.
+
+The JSON keys are fixed (documented in the README); scripts may rely on them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ankigen.anki.notes import tag_order
+from ankigen.commands.build import render_cards
+from ankigen.commands.release import released_cards
+from ankigen.release.changelog import RELEASE_FILE, ReleaseChanges, compare, read_manifest
+from ankigen.render.card import RenderedCard
+from ankigen.source.config import DeckConfig
+from ankigen.util.progress import Progress
+
+ADDED, RESTORED, CHANGED, UNCHANGED = "added", "restored", "changed", "unchanged"
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """One card as ``ankigen list`` shows it."""
+
+    id: str
+    title: str
+    category: str
+    type: str
+    tags: tuple[str, ...]  # the card's own tags (the category is not repeated here)
+    inline_formulas: int
+    display_formulas: int
+    anki_cards: int  # the cards Anki makes of the note: one, or one per deletion number
+    path: str
+    since_release: str  # added, restored, changed or unchanged
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The deck's cards and what changed since the last release."""
+
+    config: DeckConfig
+    cards: tuple[CardInfo, ...]
+    release: str | None  # the last release's version; None before the first
+    changes: ReleaseChanges
+
+
+def take_inventory(cards_dir: Path, *, progress: Progress | None = None) -> Inventory:
+    """Render the deck in ``cards_dir`` and compare it with its last release."""
+    config, cards = render_cards(cards_dir, progress=progress)
+    manifest = read_manifest(cards_dir / RELEASE_FILE)
+    changes = compare(manifest, released_cards(cards), config.version, config.retired)
+    status = {card_id: ADDED for card_id, _ in changes.added}
+    status |= {card_id: RESTORED for card_id, _ in changes.restored}
+    status |= {card_id: CHANGED for card_id, _, _ in changes.changed}
+    infos = tuple(
+        _info(card, status.get(card.id, UNCHANGED)) for card in sorted(cards, key=lambda c: c.id)
+    )
+    return Inventory(config, infos, manifest.version, changes)
+
+
+def _info(card: RenderedCard, since_release: str) -> CardInfo:
+    display = sum(formula.display for formula in card.formulas)
+    return CardInfo(
+        id=card.id,
+        title=html.unescape(card.title),
+        category=card.category,
+        type=card.kind,
+        tags=card.tags,
+        inline_formulas=len(card.formulas) - display,
+        display_formulas=display,
+        anki_cards=max(len(card.clozes), 1),
+        path=card.shown,
+        since_release=since_release,
+    )
+
+
+def select(
+    inventory: Inventory,
+    *,
+    category: str | None = None,
+    tag: str | None = None,
+    changed: bool = False,
+) -> list[CardInfo]:
+    """The cards of one category, with one tag, or changed since the last release."""
+    return [
+        card
+        for card in inventory.cards
+        if (category is None or card.category == category)
+        and (tag is None or tag in card.tags)
+        and (not changed or card.since_release != UNCHANGED)
+    ]
+
+
+def list_data(inventory: Inventory, cards: list[CardInfo]) -> dict[str, Any]:
+    """``ankigen list --json``."""
+    return {
+        "deck": inventory.config.name,
+        "version": inventory.config.version,
+        "release": inventory.release,
+        "cards": [
+            {
+                "id": card.id,
+                "title": card.title,
+                "category": card.category,
+                "type": card.type,
+                "tags": list(card.tags),
+                "formulas": card.inline_formulas + card.display_formulas,
+                "anki_cards": card.anki_cards,
+                "path": card.path,
+                "since_release": card.since_release,
+            }
+            for card in cards
+        ],
+    }
+
+
+def list_lines(cards: list[CardInfo]) -> list[str]:
+    """``ankigen list``: one line per card: id, type, change since release, title, tags."""
+    return [
+        f"{card.id:<8} {card.type:<5} {card.since_release:<9} {card.title}"
+        + (f"  [{', '.join(card.tags)}]" if card.tags else "")
+        for card in cards
+    ]
+
+
+def stats_data(inventory: Inventory) -> dict[str, Any]:
+    """``ankigen stats --json``."""
+    cards, config, changes = inventory.cards, inventory.config, inventory.changes
+    per_category = Counter(card.category for card in cards)
+    tags = Counter(tag for card in cards for tag in card.tags)
+    inline = sum(card.inline_formulas for card in cards)
+    display = sum(card.display_formulas for card in cards)
+    return {
+        "deck": config.name,
+        "version": config.version,
+        "cards": len(cards),
+        "anki_cards": sum(card.anki_cards for card in cards),
+        "types": {kind: sum(card.type == kind for card in cards) for kind in ("basic", "cloze")},
+        "categories": {
+            prefix: {"name": name, "cards": per_category[prefix]}
+            for prefix, name in config.categories.items()
+        },
+        "tags": {tag: tags[tag] for tag in sorted(tags, key=tag_order)},
+        "formulas": {"inline": inline, "display": display, "total": inline + display},
+        "since_release": {
+            "release": inventory.release,
+            "added": [card_id for card_id, _ in changes.added],
+            "changed": [card_id for card_id, _, _ in changes.changed],
+            "retired": [card_id for card_id, _, _ in changes.retired],
+            "restored": [card_id for card_id, _ in changes.restored],
+        },
+    }
+
+
+def stats_lines(inventory: Inventory) -> list[str]:
+    """``ankigen stats`` as a few lines of text."""
+    data = stats_data(inventory)
+    types = data["types"]
+    categories = ", ".join(
+        f"{prefix} {entry['name']} {entry['cards']}" for prefix, entry in data["categories"].items()
+    )
+    tags = ", ".join(f"{tag} {count}" for tag, count in data["tags"].items()) or "none"
+    formulas = data["formulas"]
+    since = data["since_release"]
+    if since["release"] is None:
+        changed = "Not released yet: every card is new."
+    else:
+        kinds = [
+            f"{len(ids)} {label} ({', '.join(ids[:5])}{' …' if len(ids) > 5 else ''})"
+            for label in ("added", "changed", "retired", "restored")
+            if (ids := since[label])
+        ]
+        changed = f"Since release {since['release']}: " + ("; ".join(kinds) or "no changes") + "."
+    return [
+        f"{data['deck']} {data['version']}: {data['cards']} cards "
+        f"({types['basic']} basic, {types['cloze']} cloze), {data['anki_cards']} in Anki.",
+        f"Categories: {categories}.",
+        f"Tags: {tags}.",
+        f"Formulas: {formulas['total']} ({formulas['inline']} inline, "
+        f"{formulas['display']} display).",
+        changed,
+    ]

@@ -1,0 +1,186 @@
+"""``ankigen release major|minor|patch``: bump the version, build, and say what changed.
+
+Releasing is one command that cannot silently go wrong: it refuses when the check fails at
+the new version, or when the lock does not describe the last release (a version built by
+hand since); it bumps ``version`` in deck.yaml (nothing else in that file changes), builds
+the package, and records the changes since the last release in CHANGELOG.md, in the deck
+description learners see on Anki's overview screen, and in ``ankigen.release.json``. When
+the build fails, deck.yaml and the release record are put back as they were.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.anki.lock import LOCK_FILE, Lock, read_lock
+from ankigen.anki.notes import note_fields, note_tags
+from ankigen.anki.notetype import field_names
+from ankigen.checks.rules import lost_lock_problem
+from ankigen.commands.build import BuildResult, build, render_cards
+from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release.changelog import (
+    RELEASE_FILE,
+    ReleaseChanges,
+    ReleasedCard,
+    ReleaseManifest,
+    changelog_section,
+    compare,
+    description_html,
+    format_manifest,
+    prepend_changelog,
+    read_manifest,
+    released_card,
+)
+from ankigen.release.versions import bump, write_version
+from ankigen.render.card import RenderedCard
+from ankigen.source.config import DECK_FILE, load_config
+from ankigen.util.atomic import atomic_write_bytes
+from ankigen.util.progress import Progress
+
+CHANGELOG_FILE = "CHANGELOG.md"
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    """A finished release: the build, what changed, and where the changelog is."""
+
+    build: BuildResult
+    changes: ReleaseChanges
+    changelog: Path
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        c = self.changes
+        counts = (
+            f"{len(c.added) + len(c.restored)} added, {len(c.changed)} changed, "
+            f"{len(c.retired)} retired"
+        )
+        return (
+            f"Released {c.version} (was {c.previous or 'unreleased'}): {counts}; "
+            f"{display_path(self.build.output)}; {display_path(self.changelog)} updated."
+        )
+
+
+def released_cards(cards: list[RenderedCard]) -> dict[str, ReleasedCard]:
+    """The release records of rendered cards, by id."""
+    return {
+        card.id: released_card(
+            html.unescape(card.title),
+            dict(zip(field_names(card.kind), note_fields(card), strict=True)),
+            note_tags(card),
+        )
+        for card in cards
+    }
+
+
+def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> ReleaseChanges:
+    """Record the deck as it is, at its current version, as released: no bump, no build.
+
+    For a deck that was published before it used ``ankigen release``.
+    """
+    config, cards = render_cards(cards_dir)
+    current = released_cards(cards)
+    changes = compare(ReleaseManifest(), current, config.version, {})
+    date = time.strftime("%Y-%m-%d", time.gmtime(now))
+    manifest = ReleaseManifest(config.version, date, description_html(changes), current, {})
+    atomic_write_bytes(cards_dir / RELEASE_FILE, format_manifest(manifest).encode("utf-8"))
+    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    text = prepend_changelog(existing, changelog_section(changes, date))
+    atomic_write_bytes(changelog, text.encode("utf-8"))
+    return changes
+
+
+def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -> None:
+    """A release needs the lock of the last one: without it, every card's time starts afresh.
+
+    Anki would then take every card of the release as edited, and each learner's own edits
+    to any card would be overwritten.
+    """
+    known = set(lock.cards) | set(lock.retired)
+    missing = sorted((set(manifest.cards) | set(manifest.retired)) - known)
+    if not missing:
+        return
+    if not known:
+        raise AnkigenError([lost_lock_problem(lock_path, manifest.version)])
+    shown = display_path(lock_path)
+    listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    raise AnkigenError(
+        [
+            Problem(
+                shown,
+                1,
+                f"{shown} does not know {listed}, released in version {manifest.version} or "
+                "before: a release would stamp them as new, and learners' own edits to them "
+                f"would be overwritten; restore {LOCK_FILE} from version control",
+            )
+        ]
+    )
+
+
+def release(
+    cards_dir: Path,
+    out_dir: Path,
+    part: str,
+    *,
+    now: int,
+    changelog: Path | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ReleaseResult:
+    """Release the deck in ``cards_dir`` as the next ``part`` (major, minor, patch) version.
+
+    ``progress`` hears how the rendering goes.
+    """
+    config = load_config(cards_dir)
+    lock = read_lock(cards_dir / LOCK_FILE)
+    manifest_path = cards_dir / RELEASE_FILE
+    manifest = read_manifest(manifest_path)
+    if manifest.version is not None:
+        _check_lock_covers(manifest, lock, cards_dir / LOCK_FILE)
+    if manifest.version is not None and lock.version not in (None, manifest.version):
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(cards_dir / LOCK_FILE),
+                    1,
+                    f"the lock was last built as version {lock.version}, but the last release "
+                    f"is {manifest.version}: restore deck.yaml's version to "
+                    f"{manifest.version} (and rebuild), then release",
+                )
+            ]
+        )
+    new_version = bump(config.version, part)
+    deck_yaml = cards_dir / DECK_FILE
+    old_deck_text = deck_yaml.read_bytes()
+    old_manifest_text = manifest_path.read_bytes() if manifest_path.exists() else None
+    changelog = changelog or cards_dir.parent / CHANGELOG_FILE
+    try:
+        atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
+        config, cards = render_cards(cards_dir, progress=progress)
+        current = released_cards(cards)
+        changes = compare(manifest, current, new_version, config.retired)
+        date = time.strftime("%Y-%m-%d", time.gmtime(now))
+        retired = {
+            **{i: t for i, t in manifest.retired.items() if i not in current},
+            **{i: t for i, t, _ in changes.retired},
+        }
+        new_manifest = ReleaseManifest(
+            new_version, date, description_html(changes), current, retired
+        )
+        atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
+        # a release reads every file: no status remembered from an earlier build is trusted
+        result = build(cards_dir, out_dir, now=now, force=force, progress=progress, read_all=True)
+    except BaseException:
+        atomic_write_bytes(deck_yaml, old_deck_text)
+        if old_manifest_text is None:
+            manifest_path.unlink(missing_ok=True)
+        else:
+            atomic_write_bytes(manifest_path, old_manifest_text)
+        raise
+    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    text = prepend_changelog(existing, changelog_section(changes, date))
+    atomic_write_bytes(changelog, text.encode("utf-8"))
+    return ReleaseResult(result, changes, changelog)

@@ -1,0 +1,1 @@
+"""Releases: versions, the release record, the changelog, published packages."""

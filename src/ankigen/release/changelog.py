@@ -1,0 +1,197 @@
+"""What changed between two releases, for CHANGELOG.md and the deck description.
+
+The last release is remembered in ``cards/ankigen.release.json``: per card its title and
+a digest of each field and of its tags, so the next release can say which cards were
+added, changed (and in which fields), or retired, without the old package at hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen.errors import AnkigenError, Problem, display_path
+
+RELEASE_FILE = "ankigen.release.json"
+RELEASE_FORMAT = 1
+DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
+
+
+@dataclass(frozen=True)
+class ReleasedCard:
+    """A card as a release shipped it: title, per-field digests, tags digest."""
+
+    title: str
+    fields: dict[str, str]
+    tags: str
+
+
+@dataclass(frozen=True)
+class ReleaseManifest:
+    """The last release: its version and date, its notes, and its cards by id."""
+
+    version: str | None = None
+    date: str = ""
+    notes: str = ""  # what's new, as HTML for the deck description
+    cards: dict[str, ReleasedCard] = field(default_factory=dict)
+    retired: dict[str, str] = field(default_factory=dict)  # id → title, of retired cards
+
+
+@dataclass(frozen=True)
+class ReleaseChanges:
+    """Cards added, changed (with the fields that changed) and retired since the last release."""
+
+    version: str
+    previous: str | None
+    added: tuple[tuple[str, str], ...]  # (id, title)
+    changed: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, fields)
+    retired: tuple[tuple[str, str, str], ...]  # (id, title, reason)
+    restored: tuple[tuple[str, str], ...]
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all changed."""
+        return not (self.added or self.changed or self.retired or self.restored)
+
+
+def digest(text: str) -> str:
+    """A short content digest."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def released_card(title: str, fields: dict[str, str], tags: tuple[str, ...]) -> ReleasedCard:
+    """The release record of one card from its plain title, field HTML and tags."""
+    return ReleasedCard(
+        title, {name: digest(value) for name, value in fields.items()}, digest(" ".join(tags))
+    )
+
+
+def compare(
+    previous: ReleaseManifest,
+    current: dict[str, ReleasedCard],
+    version: str,
+    reasons: dict[str, str],
+) -> ReleaseChanges:
+    """The changes from ``previous`` to ``current`` (cards by id), released as ``version``."""
+    added, changed, restored = [], [], []
+    for card_id in sorted(current):
+        card = current[card_id]
+        before = previous.cards.get(card_id)
+        if before is None:
+            (restored if card_id in previous.retired else added).append((card_id, card.title))
+            continue
+        fields = tuple(name for name in card.fields if before.fields.get(name) != card.fields[name])
+        if before.tags != card.tags:
+            fields += ("tags",)
+        if fields:
+            changed.append((card_id, card.title, fields))
+    retired = tuple(
+        (card_id, previous.cards[card_id].title, reasons.get(card_id, ""))
+        for card_id in sorted(set(previous.cards) - set(current))
+    )
+    return ReleaseChanges(
+        version, previous.version, tuple(added), tuple(changed), retired, tuple(restored)
+    )
+
+
+def changelog_section(changes: ReleaseChanges, date: str) -> str:
+    """The CHANGELOG.md section of a release, in Markdown."""
+    lines = [f"## {changes.version} — {date}", ""]
+    if changes.empty:
+        lines += ["No card changes.", ""]
+    for heading, items in (
+        ("Added", [f"{i} {t}" for i, t in changes.added]),
+        ("Restored", [f"{i} {t}" for i, t in changes.restored]),
+        ("Changed", [f"{i} {t} ({', '.join(f)})" for i, t, f in changes.changed]),
+        ("Retired", [f"{i} {t}" + (f": {r}" if r else "") for i, t, r in changes.retired]),
+    ):
+        if items:
+            lines += [f"### {heading}", "", *[f"- {item}" for item in items], ""]
+    if changes.retired:
+        lines += [
+            "Retired cards stay in learners' collections (Anki never deletes notes on import);",
+            "they are marked retired and tagged `ankigen::retired`.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def prepend_changelog(existing: str, section: str) -> str:
+    """CHANGELOG.md text with ``section`` as the newest entry, below the title."""
+    title = "# Changelog\n\n"
+    body = existing[len(title) :] if existing.startswith(title) else existing
+    return title + section + ("\n" + body.lstrip("\n") if body.strip() else "")
+
+
+def description_html(changes: ReleaseChanges) -> str:
+    """What's new in this release, as HTML for the deck overview screen."""
+    parts = []
+    for label, items in (
+        ("New", [f"{i} {t}" for i, t in changes.added + changes.restored]),
+        ("Updated", [f"{i} {t}" for i, t, _ in changes.changed]),
+        ("Retired", [f"{i} {t}" for i, t, _ in changes.retired]),
+    ):
+        if items:
+            shown = items[:DESCRIPTION_ITEMS]
+            more = f" and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
+            parts.append(f"<b>{label}:</b> {html.escape(', '.join(shown))}{more}")
+    if not parts:
+        return ""
+    return f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
+
+
+def read_manifest(path: Path, raw: bytes | None = None) -> ReleaseManifest:
+    """The last release's manifest; an empty one when there was no release yet.
+
+    ``raw`` is the file's bytes when the caller has read them already.
+    """
+    if raw is None and not path.exists():
+        return ReleaseManifest()
+    try:
+        text = path.read_text(encoding="utf-8") if raw is None else raw.decode("utf-8")
+        data = json.loads(text)
+        if data.get("format") != RELEASE_FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        return ReleaseManifest(
+            version=data["version"],
+            date=data["date"],
+            notes=data.get("notes", ""),
+            cards={
+                card_id: ReleasedCard(entry["title"], dict(entry["fields"]), entry["tags"])
+                for card_id, entry in data["cards"].items()
+            },
+            retired=dict(data.get("retired", {})),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AnkigenError(
+            [Problem(display_path(path), 1, f"corrupt release manifest ({exc})")]
+        ) from None
+
+
+def format_manifest(manifest: ReleaseManifest) -> str:
+    """The manifest as JSON, one card per line."""
+    cards = ",\n".join(
+        f"    {json.dumps(card_id)}: "
+        + json.dumps({"title": c.title, "fields": c.fields, "tags": c.tags}, ensure_ascii=False)
+        for card_id, c in sorted(manifest.cards.items())
+    )
+    head = {
+        "format": RELEASE_FORMAT,
+        "version": manifest.version,
+        "date": manifest.date,
+        "notes": manifest.notes,
+    }
+    retired = dict(sorted(manifest.retired.items()))
+    return (
+        "{\n"
+        + "".join(
+            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items()
+        )
+        + f'  "retired": {json.dumps(retired, ensure_ascii=False)},\n'
+        + '  "cards": {\n'
+        + (cards + "\n" if cards else "")
+        + "  }\n}\n"
+    )

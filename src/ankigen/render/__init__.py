@@ -1,0 +1,1 @@
+"""Stage 2, render: Markdown and formulas to the HTML of note fields, safely."""

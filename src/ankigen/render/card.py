@@ -1,0 +1,324 @@
+"""Stage 3b: turn a card's Markdown sections into the HTML of its note fields.
+
+Markdown is CommonMark with GitHub's tables, rendered by cmark-gfm (GitHub's own C
+implementation, see ``cmark``), so cards render as GitHub shows them: list items continue
+at the item's text indent, not at Python-Markdown's fixed four spaces. Formulas are
+cut out by ``mathtex`` first and stand in the Markdown as placeholders from Unicode's
+private-use area, which Markdown passes through as plain text; after converting, each
+placeholder is replaced by its formula's HTML. Markdown never sees TeX.
+
+On the way, from the same parse, images (``![alt](images/x.png)``) are bundled under
+content-hash names (``media``), raw HTML the author wrote is checked for what the sanitizer
+will remove, each at its line in the card file, and the finished HTML passes the
+allow-list sanitizer (``sanitize``): what reaches Anki is safe. An ``<img>`` in raw HTML is
+not bundled: its ``src`` is removed, with a warning.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.anki.notetype import BASIC, CLOZE
+from ankigen.errors import Problem
+from ankigen.render.cloze import MAX_CLOZE, OPEN, ClozeField, protect
+from ankigen.render.cmark import render as render_markdown
+from ankigen.render.formulas import Formula, scan
+from ankigen.render.media import MediaFile, resolve_image
+from ankigen.render.sanitize import clean, removed_parts
+from ankigen.source.config import DeckConfig
+from ankigen.source.validate import CardSource, Section
+from ankigen.tex.check import shipped_tex
+from ankigen.tex.safety import typeset_formulas
+
+PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
+PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
+# what Markdown turns into a formula delimiter: an escaped backslash, or a backslash written
+# as a character reference, before ( or [
+STRAY_DELIMITER = re.compile(r"\\\\[(\[]|&(?:#0*92|#x0*5c|bsol|Backslash);?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """A card with its fields as HTML, ready to become an Anki note."""
+
+    id: str
+    category: str
+    title: str
+    tags: tuple[str, ...]
+    question_html: str
+    answer_html: str
+    formulas: tuple[Formula, ...]
+    shown: str
+    media: tuple[MediaFile, ...] = ()  # the images its fields show, once each
+    warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
+    # what ``check.card_problems`` found, when the build worked it out (and cached it) already
+    checks: tuple[Problem, ...] | None = None
+    digest: str | None = None  # ``assemble.content_hash``, when the build worked it out already
+    kind: str = BASIC  # the note type: for a cloze card, the fields are Text and Extra
+    clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
+
+
+@dataclass(frozen=True)
+class RenderedDeck:
+    """Every card that could be rendered, and every problem (errors and warnings) found."""
+
+    config: DeckConfig | None
+    cards: tuple[RenderedCard, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """One section's HTML with its formulas, images and problems (errors and warnings)."""
+
+    html: str
+    formulas: tuple[Formula, ...]
+    media: tuple[MediaFile, ...]
+    problems: tuple[Problem, ...]
+    clozes: tuple[int, ...] = ()  # the deletion numbers, when read as a cloze field
+
+
+class Renderer:
+    """Converts card Markdown to HTML; one instance reuses one Markdown converter.
+
+    ``cards_dir`` is the folder images must stay inside.
+    """
+
+    def __init__(self, cards_dir: Path | None = None) -> None:
+        self.cards_dir = cards_dir
+
+    def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
+        """Render both sections of ``card``; problems (errors and warnings) found on the way."""
+        cloze = card.kind == CLOZE
+        question = self.section(card.question, card.shown, card.path, cloze=cloze)
+        answer = self.section(card.answer, card.shown, card.path)  # Extra: Anki shows it as is
+        problems = [*question.problems, *answer.problems]
+        if cloze:
+            problems.extend(_cloze_card_problems(card, question, answer))
+        else:
+            problems.extend(_stray_deletions(card))
+        media = {m.name: m for m in (*question.media, *answer.media)}
+        rendered = RenderedCard(
+            id=card.id,
+            category=card.category,
+            title=html.escape(card.title, quote=False),
+            tags=card.tags,
+            question_html=question.html,
+            answer_html=answer.html,
+            formulas=question.formulas + answer.formulas,
+            shown=card.shown,
+            media=tuple(media[name] for name in sorted(media)),
+            warnings=tuple(p for p in problems if not p.is_error),
+            kind=card.kind,
+            clozes=question.clozes,
+        )
+        return rendered, problems
+
+    def render_section(
+        self, section: Section, shown: str, card_path: Path | None = None
+    ) -> tuple[str, list[Formula], list[Problem]]:
+        """Markdown of one section → HTML, its formulas, and any problems."""
+        result = self.section(section, shown, card_path)
+        return result.html, list(result.formulas), list(result.problems)
+
+    def section(
+        self, section: Section, shown: str, card_path: Path | None, *, cloze: bool = False
+    ) -> RenderedSection:
+        """Render one section of the card file ``card_path`` (shown to users as ``shown``).
+
+        With ``cloze``, the section is read for deletions as Anki reads them, and formulas
+        inside deletions are rewritten so that they do not end a deletion early (``cloze``).
+        """
+        text = section.text.replace(PLACEHOLDER_OPEN, "").replace(PLACEHOLDER_CLOSE, "")
+        scanned = scan(text, shown, section.line)
+        problems: list[Problem] = list(scanned.problems)
+        parts: list[str] = []
+        for piece in scanned.pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+            else:
+                parts.append(f"{PLACEHOLDER_OPEN}{len(parts)}{PLACEHOLDER_CLOSE}")
+        source = "".join(parts)
+        media: dict[str, MediaFile] = {}
+        lines = _source_lines(scanned.pieces, section.line, text.count("\n"))
+
+        def at(markdown_line: int) -> int:  # the card file's line of a line of ``source``
+            return lines[min(max(markdown_line, 1), len(lines)) - 1]
+
+        def bundle(destination: str, markdown_line: int) -> str | None:
+            found = resolve_image(destination, card_path, self.cards_dir)
+            if isinstance(found, str):
+                problems.append(Problem(shown, at(markdown_line), found))
+                return None
+            media[found.name] = found
+            return found.name
+
+        converted = render_markdown(source, bundle)
+        for markdown_line, fragment in converted.raw_html:
+            for offset, message in removed_parts(fragment, media):
+                problems.append(Problem.warning(shown, at(markdown_line) + offset - 1, message))
+        html_out = converted.html
+        numbers: tuple[int, ...] = ()
+        if cloze:
+            split = PLACEHOLDER.split(html_out)  # text, formula index, text, …
+            field = protect([scanned.pieces[int(x)] if k % 2 else x for k, x in enumerate(split)])
+            html_out, numbers = field.html, field.numbers
+            problems.extend(_deletion_problems(field, section, shown))
+        else:
+            by_index = {
+                index: piece.to_html()
+                for index, piece in enumerate(scanned.pieces)
+                if not isinstance(piece, str)
+            }
+            html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
+        html_out = clean(html_out, media).strip()
+        problems.extend(_unseen_formulas(html_out, scanned.formulas, section, shown, cloze=cloze))
+        return RenderedSection(
+            html=html_out,
+            formulas=tuple(scanned.formulas),
+            media=tuple(media[name] for name in sorted(media)),
+            problems=tuple(problems),
+            clozes=numbers,
+        )
+
+
+def _delimiters(text: str) -> int:
+    return text.count("\\(") + text.count("\\[")
+
+
+def _unseen_formulas(
+    html_out: str, formulas: list[Formula], section: Section, shown: str, *, cloze: bool
+) -> list[Problem]:
+    """A formula in the finished field that the formula scan did not see: Markdown makes
+    ``\\(`` of ``\\\\(`` and of ``&#92;(``, and Anki would typeset what follows unchecked."""
+    if _delimiters(html_out) == sum(_delimiters(f.to_html()) for f in formulas):
+        return []  # each delimiter in the field is one of a formula's own
+    typeset = [tex for tex, _ in typeset_formulas(html_out)]
+    wanted = [shipped_tex(f) for f in formulas]
+    if (len(typeset) == len(wanted)) if cloze else (typeset == wanted):
+        return []  # the others are in code, or in an attribute: MathJax does not read those
+    found = STRAY_DELIMITER.search(section.text)
+    line = section.line + (section.text.count("\n", 0, found.start()) if found else 0)
+    return [
+        Problem(
+            shown,
+            line,
+            "Markdown turns `\\\\(`, `\\\\[` or `&#92;(` into `\\(` or `\\[`, which Anki "
+            "would typeset as a formula that ankigen never checked: write formulas as `$…$` or "
+            "`$$…$$`, and a literal `\\(` in a code span: `` `\\(` ``",
+        )
+    ]
+
+
+def _deletion_line(section: Section, number: int) -> int:
+    """The line of the first ``{{c<number>::`` in ``section``, or where the section starts."""
+    found = section.text.find(f"{{{{c{number}::")
+    return section.line + section.text.count("\n", 0, found) if found >= 0 else section.line
+
+
+def _deletion_problems(field: ClozeField, section: Section, shown: str) -> list[Problem]:
+    """What is wrong with the deletions of one cloze field."""
+    problems = []
+    for number in sorted(set(field.unclosed)):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"`{{{{c{number}::` is never closed by `}}}}`",
+            )
+        )
+    for number in sorted(set(field.unclosed_in_formula)):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"`{{{{c{number}::` opens inside a formula but does not close in it: a deletion "
+                "is either inside one formula or around whole formulas",
+            )
+        )
+    for number in field.numbers:
+        if number == 0 or number > MAX_CLOZE:
+            problems.append(
+                Problem(
+                    shown,
+                    _deletion_line(section, number),
+                    f"deletion c{number}: deletions are numbered c1 to c{MAX_CLOZE}",
+                )
+            )
+    for number in sorted({d.number for d in field.deletions if d.empty}):
+        problems.append(
+            Problem(
+                shown,
+                _deletion_line(section, number),
+                f"deletion c{number} is empty: its card would ask for nothing",
+            )
+        )
+    return problems
+
+
+def _stray_deletions(card: CardSource) -> list[Problem]:
+    """A ``{{c1::…}}`` in a basic card: Anki shows it as typed, braces and all."""
+    for section in (card.question, card.answer):
+        found = OPEN.search(section.text)
+        if found:
+            return [
+                Problem.warning(
+                    card.shown,
+                    _deletion_line(section, int(found.group(1))),
+                    f"`{found.group(0)}` in a basic card shows as typed: add `type: cloze` to "
+                    "the front matter to make it a cloze card",
+                )
+            ]
+    return []
+
+
+def _cloze_card_problems(
+    card: CardSource, text: RenderedSection, extra: RenderedSection
+) -> list[Problem]:
+    """A cloze card needs a deletion in its Text; one in its Extra makes no card."""
+    problems = []
+    if not text.clozes:
+        problems.append(
+            Problem(
+                card.shown,
+                card.question.line,
+                "a cloze card needs at least one deletion, like `{{c1::hidden text}}`, "
+                "in `## Text`",
+            )
+        )
+    in_extra = OPEN.search(extra.html)
+    if in_extra:
+        problems.append(
+            Problem.warning(
+                card.shown,
+                _deletion_line(card.answer, int(in_extra.group(1))),
+                "a deletion in `## Extra` makes no card and shows as typed: "
+                "deletions belong in `## Text`",
+            )
+        )
+    return problems
+
+
+def _source_lines(pieces: tuple[str | Formula, ...], first_line: int, newlines: int) -> list[int]:
+    """The source line of each line of the Markdown text, whose formulas are placeholders.
+
+    A placeholder has no line breaks where its formula may have had some, so lines after a
+    formula are counted back from the next formula's line (or the section's last line).
+    """
+    starts: dict[int, int] = {}  # piece index -> source line where that prose piece starts
+    end = first_line + newlines
+    for index in range(len(pieces) - 1, -1, -1):
+        piece = pieces[index]
+        if isinstance(piece, Formula):
+            end = piece.line
+        else:
+            starts[index] = end - piece.count("\n")
+    lines = [first_line]
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, str):
+            for k in range(piece.count("\n")):
+                lines.append(starts[index] + k + 1)
+    return lines

@@ -1,0 +1,207 @@
+"""Render stage, safety: only an allow-list of harmless HTML reaches a learner's Anki.
+
+Card HTML runs as a web page with scripts enabled in Anki desktop and AnkiMobile, so a
+``<script>``, an ``onerror=`` or a ``javascript:`` link in a shared deck would run on every
+learner's device, and a remote image or frame would load from the network on every review
+(failing offline and telling a server the learner's IP address). Every rendered field goes
+through ``clean`` (nh3, a binding to the ammonia sanitizer), which keeps only the tags and
+attributes Markdown produces, plus ankigen's ``span.math-display`` and ``img`` elements that
+point at bundled media. ``removed_parts`` says, for a piece of raw HTML an author wrote, what
+``clean`` will take out, so the check can report it with its line. HTML comments are dropped
+without a word: they are the author's notes, not content.
+
+``unsafe_parts`` is the last look at assembly: every field, title and deck description that
+goes into a package (whether rendered now, read from the render cache, or taken from the
+committed lock and release record) must come out of the same sanitizer unchanged, hold no
+control character, and hold no formula that ``texsafety`` refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from html import unescape
+from html.parser import HTMLParser
+
+import nh3
+
+from ankigen.render.media import MEDIA_NAME
+from ankigen.source.controls import CONTROL, describe_control
+from ankigen.tex.safety import GUARDED_NAME, hazards, typeset_formulas
+
+ALLOWED_TAGS = frozenset(
+    {
+        # what CommonMark and its tables produce
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre",
+        "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+        # ankigen's display math, and harmless inline markup authors write by hand
+        "span", "div", "sub", "sup", "b", "i", "u", "s", "del", "ins", "mark", "kbd", "small",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+    "span": {"class"},
+}
+# Elements removed together with what they contain (their content is code, not text).
+DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "svg"}
+)
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+ALLOWED_CLASSES = {
+    "span": re.compile(r"math-display"),
+    "code": re.compile(r"language-[\w+#.-]+"),
+}
+TEXT_ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.IGNORECASE)
+SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+SCRIPT_REASON = "it would run as a script on every learner's device"
+NETWORK_REASON = "it would load from the network (failing offline, revealing the learner's IP)"
+UNLISTED_REASON = "not on ankigen's list of safe HTML"
+
+
+def _attribute_filter(media: Collection[str]) -> Callable[[str, str, str], str | None]:
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            return value if value in media and MEDIA_NAME.fullmatch(value) else None
+        if attribute == "class":
+            pattern = ALLOWED_CLASSES.get(tag)
+            return value if pattern is not None and pattern.fullmatch(value) else None
+        return value
+
+    return keep
+
+
+def _cleaner(
+    keep: Callable[[str, str, str], str | None],
+    attributes: dict[str, set[str]] = ALLOWED_ATTRIBUTES,
+    styles: frozenset[str] = frozenset({"text-align"}),
+) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes=attributes,
+        attribute_filter=keep,
+        strip_comments=True,
+        link_rel=None,
+        url_schemes=set(LINK_SCHEMES),
+        filter_style_properties=set(styles),
+    )
+
+
+_KEEP_WITHOUT_MEDIA = _attribute_filter(frozenset())
+_WITHOUT_MEDIA = _cleaner(_KEEP_WITHOUT_MEDIA)
+
+
+def _keep_at_assembly(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":  # the package holds only its own media
+        return value if MEDIA_NAME.fullmatch(value) else None
+    return _KEEP_WITHOUT_MEDIA(tag, attribute, value)
+
+
+# The last look at assembly: what ``clean`` keeps, images named as bundled media are, and the
+# hidden span of a retired cloze card (``assemble.tombstone_fields``).
+_GATE = _cleaner(
+    _keep_at_assembly,
+    {**ALLOWED_ATTRIBUTES, "span": {"class", "style"}},
+    frozenset({"text-align", "display"}),
+)
+
+
+def clean(html: str, media: Collection[str] = ()) -> str:
+    """``html`` with everything outside the allow-list removed; ``media``: bundled image names."""
+    if not media:
+        return _WITHOUT_MEDIA.clean(html)
+    return _cleaner(_attribute_filter(frozenset(media))).clean(html)
+
+
+def unsafe_parts(html: str) -> list[str]:
+    """What in ``html``, a finished field, title or description, is not safe to hand a
+    learner's Anki: a control character, HTML the sanitizer would remove, a formula that
+    ``texsafety`` refuses. Empty when it is safe as it is."""
+    found = []
+    control = CONTROL.search(html)
+    if control:
+        found.append(describe_control(control.group()))
+    # compared as text: the serializer may spell a character another way (U+00A0 as &nbsp;);
+    # without a "<" there is no tag, and text can be nothing but text
+    if "<" in html and unescape(_GATE.clean(html)) != unescape(html):
+        found.append("HTML that ankigen's sanitizer removes")
+    if GUARDED_NAME.search(html):
+        for tex, _ in typeset_formulas(html):
+            found.extend(f"formula \\({tex}\\): {message}" for message in hazards(tex))
+    return found
+
+
+class _Inspector(HTMLParser):
+    """Lists what ``clean`` removes from raw HTML, with the line (within it) of each thing."""
+
+    def __init__(self, media: Collection[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.media = media
+        self.found: list[tuple[int, str]] = []
+        self.dropping: list[str] = []
+
+    def report(self, what: str, why: str) -> None:
+        self.found.append((self.getpos()[0], f"removed {what}: {why}"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.dropping:
+            if tag in DROPPED_WITH_CONTENT:
+                self.dropping.append(tag)
+            return
+        if tag in DROPPED_WITH_CONTENT:
+            why = SCRIPT_REASON if tag in ("script", "noscript", "svg") else UNLISTED_REASON
+            if tag in ("iframe", "object", "embed"):
+                why = NETWORK_REASON
+            self.report(f"<{tag}> and its content", why)
+            self.dropping.append(tag)
+            return
+        if tag not in ALLOWED_TAGS:
+            self.report(f"<{tag}> tag (its text stays)", UNLISTED_REASON)
+            return
+        for name, value in attrs:
+            self.attribute(tag, name, value or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in DROPPED_WITH_CONTENT and self.dropping:
+            self.dropping.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.dropping and tag == self.dropping[-1]:
+            self.dropping.pop()
+
+    def attribute(self, tag: str, name: str, value: str) -> None:
+        if name.startswith("on"):
+            self.report(f"{name}= from <{tag}>", SCRIPT_REASON)
+        elif name not in ALLOWED_ATTRIBUTES.get(tag, set()):
+            self.report(f"{name}= from <{tag}>", UNLISTED_REASON)
+        elif tag == "img" and name == "src":
+            if value.startswith("//") or SCHEME.match(value):
+                self.report(f"image {value}", NETWORK_REASON)
+            elif value not in self.media:
+                self.report(
+                    f"src={value!r} from <img>", "write images as ![alt](path) to bundle them"
+                )
+        elif tag == "a" and name == "href":
+            scheme = SCHEME.match(value)
+            if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+                why = SCRIPT_REASON if scheme.group(1).lower() == "javascript" else UNLISTED_REASON
+                self.report(f"a {scheme.group(1).lower()}: link", why)
+        elif name == "class" and not ALLOWED_CLASSES[tag].fullmatch(value):
+            self.report(f"class={value!r} from <{tag}>", UNLISTED_REASON)
+        elif name == "style" and not TEXT_ALIGN.fullmatch(value):
+            self.report(f"style= from <{tag}>", "only text-align is kept")
+
+
+def removed_parts(raw_html: str, media: Collection[str] = ()) -> list[tuple[int, str]]:
+    """What ``clean`` removes from ``raw_html``: (line within it, 1-based; description)."""
+    inspector = _Inspector(frozenset(media))
+    inspector.feed(raw_html)
+    inspector.close()
+    return inspector.found

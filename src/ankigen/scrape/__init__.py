@@ -1,0 +1,1 @@
+"""The listing importer: a scraped Q&A page to card files."""

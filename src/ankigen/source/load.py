@@ -1,0 +1,113 @@
+"""Stage 1: find card files under the cards folder and split each into front matter and body."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ankigen.errors import Problem, display_path
+from ankigen.source.controls import control_problems
+from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
+
+CARD_SUFFIX = ".md"
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class RawCard:
+    """A card file read from disk: its front matter parsed, its Markdown body untouched."""
+
+    path: Path
+    shown: str
+    front: YamlMapping
+    body: str
+    body_line: int  # line in the file where ``body`` starts
+
+
+def discover(cards_dir: Path) -> list[Path]:
+    """Every ``*.md`` below ``cards_dir``, skipping hidden files and folders, in sorted order."""
+    return [path for _, path, _ in discover_named(cards_dir)]
+
+
+def discover_named(cards_dir: Path) -> list[tuple[str, Path, bool]]:
+    """``discover``, each path with its name below ``cards_dir`` (``/``-separated) and
+    whether it is a link; a link named ``*.md`` is kept even when it leads nowhere, so that
+    reading it reports why.
+    """
+    found: list[tuple[str, str, bool]] = []
+    for name, entry in walk_files(os.fspath(cards_dir), _visible):
+        if _visible(entry) and entry.name.endswith(CARD_SUFFIX):
+            link = entry.is_symlink()
+            if link or entry.is_file():
+                found.append((name, entry.path, link))
+    found.sort()
+    return [(name, Path(path), link) for name, path, link in found]
+
+
+def _visible(entry: os.DirEntry[str]) -> bool:
+    return not entry.name.startswith(".")
+
+
+def walk_files(
+    root: str, enter: Callable[[os.DirEntry[str]], bool]
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry below ``root`` that is not a folder, with its name below ``root``
+    (``/``-separated). A folder is entered when ``enter`` says so, a linked folder never (a
+    link may lead in a loop); one that cannot be listed is passed over, since nothing in it
+    could be read either.
+    """
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, relative) if relative else root) as entries:
+                for entry in entries:
+                    below = f"{relative}/{entry.name}" if relative else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if enter(entry):
+                            pending.append(below)
+                    else:
+                        yield below, entry
+        except OSError:
+            continue
+
+
+def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -> RawCard | Problem:
+    """Read one card file; return the problem instead when it cannot be read at all.
+
+    ``data`` is the file's content when the caller has read it already, ``shown`` its
+    ``display_path``.
+    """
+    shown = display_path(path) if shown is None else shown
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return Problem(shown, 1, f"cannot read file: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return Problem(
+            shown, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        )
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    controls = control_problems(text, shown)
+    if controls:
+        first, more = controls[0], [str(p.line) for p in controls[1:]]
+        also = f" (and on line{'s' if len(more) > 1 else ''} {', '.join(more)})" if more else ""
+        return replace(first, message=first.message + also)
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FENCE:
+        return Problem(shown, 1, "missing front matter: a card starts with a line `---`")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == FENCE)
+    except StopIteration:
+        return Problem(shown, 1, "front matter is not closed by a line `---`")
+    try:
+        front = parse_mapping("\n".join(lines[1:end]), first_line=2)
+    except YamlSyntaxError as exc:
+        return Problem(shown, exc.line, f"front matter: {exc.message}")
+    return RawCard(path, shown, front, "\n".join(lines[end + 1 :]), end + 2)

@@ -1,0 +1,285 @@
+"""Stage 2: check each card's front matter and sections and turn it into a ``CardSource``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ankigen.anki.notetype import BASIC, CLOZE
+from ankigen.errors import Problem
+from ankigen.source.config import DeckConfig
+from ankigen.source.controls import CONTROL, describe_control
+from ankigen.source.load import RawCard
+
+CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
+TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
+KNOWN_KEYS = ("id", "title", "tags", "type")
+SECTIONS = ("Question", "Answer")
+# a cloze card: the text with its deletions, and optionally more to show on the back
+CLOZE_SECTIONS = ("Text",)
+CLOZE_OPTIONAL = ("Extra",)
+TYPES = (BASIC, CLOZE)
+HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
+FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section's Markdown and the line of the file where that Markdown starts."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class CardSource:
+    """A card whose front matter and structure are valid, ready to render."""
+
+    shown: str
+    id: str
+    category: str
+    title: str
+    tags: tuple[str, ...]
+    question: Section
+    answer: Section
+    id_line: int
+    path: Path | None = None  # the card file, which image paths are relative to
+    # ``basic``: question and answer; ``cloze``: ``question`` is the Text with its deletions
+    # and ``answer`` the Extra (empty when the card has none)
+    kind: str = BASIC
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """Where a valid card is: what the checks across cards need of it (``cross_card_problems``)."""
+
+    shown: str
+    id: str
+    id_line: int
+
+    @classmethod
+    def of(cls, card: CardSource) -> CardRef:
+        """The reference of ``card``."""
+        return cls(card.shown, card.id, card.id_line)
+
+
+def validate_cards(
+    raw_cards: list[RawCard], config: DeckConfig
+) -> tuple[list[CardSource], list[Problem]]:
+    """Check every card; return the valid ones and every problem found (duplicates included)."""
+    cards: list[CardSource] = []
+    problems: list[Problem] = []
+    for raw in raw_cards:
+        card, card_problems = validate_card(raw, config)
+        problems.extend(card_problems)
+        if card is not None:
+            cards.append(card)
+    problems.extend(cross_card_problems(cards))
+    return cards, problems
+
+
+def cross_card_problems(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
+    """What is wrong between valid cards (an id used twice), as opposed to within one."""
+    return _duplicates(cards)
+
+
+def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, list[Problem]]:
+    """Check one card's front matter keys and its ``## Question`` / ``## Answer`` sections."""
+    problems: list[Problem] = []
+    front = raw.front
+
+    def problem(key: str | None, message: str) -> None:
+        line = front.key_lines.get(key, front.first_line - 1) if key else front.first_line - 1
+        problems.append(Problem(raw.shown, line, message))
+
+    for key in sorted(set(front.values) - set(KNOWN_KEYS)):
+        problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+
+    card_id = _text(front.values, "id", problem)
+    category = ""
+    if card_id is not None:
+        match = CARD_ID.match(card_id)
+        if not match:
+            problem("id", f"id {card_id!r} must be capital letters then digits, like DL0001")
+            card_id = None
+        elif match.group(1) not in config.categories:
+            known = ", ".join(sorted(config.categories))
+            problem(
+                "id", f"id {card_id}: unknown category {match.group(1)!r} (deck.yaml has {known})"
+            )
+            card_id = None
+        else:
+            category = match.group(1)
+    title = _text(front.values, "title", problem)
+    tags = _tags(front.values.get("tags"), problem)
+    kind = front.values.get("type", BASIC)
+    if kind not in TYPES:
+        problem("type", f"`type` must be {' or '.join(TYPES)}, not {kind!r}")
+        return None, problems
+
+    if kind == CLOZE:
+        sections = _sections(raw, problems, CLOZE_SECTIONS, CLOZE_OPTIONAL)
+        if sections is not None:
+            extra = sections.get("Extra") or Section("", sections["Text"].line)
+            sections = {"Question": sections["Text"], "Answer": extra}
+    else:
+        sections = _sections(raw, problems)
+    if card_id is None or title is None or tags is None or sections is None:
+        return None, problems
+    return (
+        CardSource(
+            shown=raw.shown,
+            id=card_id,
+            category=category,
+            title=title,
+            tags=tags,
+            question=sections["Question"],
+            answer=sections["Answer"],
+            id_line=front.key_lines["id"],
+            path=raw.path,
+            kind=kind,
+        ),
+        problems,
+    )
+
+
+def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
+    if key not in values or values[key] is None:
+        problem(None, f"missing `{key}:` in front matter")
+        return None
+    value = values[key]
+    if not isinstance(value, str) or not value.strip():
+        problem(key, f"`{key}` must be non-empty text, not {type(value).__name__} {value!r}")
+        return None
+    if "\n" in value.strip():
+        problem(key, f"`{key}` must be a single line")
+        return None
+    control = CONTROL.search(value)
+    if control:
+        problem(key, f"`{key}` holds a {describe_control(control.group())}: delete it")
+        return None
+    return value.strip()
+
+
+def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("tags", "`tags` must be a list, like `tags: [cnn, architecture]`")
+        return None
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or not TAG.match(tag):
+            problem("tags", f"tag {tag!r} must be one word without spaces or quotes")
+            return None
+        tags.append(tag)
+    return tuple(tags)
+
+
+def _sections(
+    raw: RawCard,
+    problems: list[Problem],
+    required: tuple[str, ...] = SECTIONS,
+    optional: tuple[str, ...] = (),
+) -> dict[str, Section] | None:
+    """Split the body at its ``## `` headings: the ``required`` sections, then any ``optional``
+    ones, in that order; a required section must not be empty (Question then Answer)."""
+    known = required + optional
+    lines = raw.body.split("\n")
+    found: list[tuple[str, int, int]] = []  # (name, heading index, file line)
+    fence: str | None = None
+    before_first: int | None = None
+    for index, line in enumerate(lines):
+        opened = FENCE_OPEN.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+        heading = HEADING.match(line)
+        file_line = raw.body_line + index
+        if heading:
+            name = heading.group(1).strip()
+            canonical = next((s for s in known if s.lower() == name.lower()), None)
+            if canonical is None:
+                problems.append(
+                    Problem(
+                        raw.shown,
+                        file_line,
+                        f"unknown section `## {name}` ({_section_rule(required, optional)}; "
+                        "use ### for headings inside them)",
+                    )
+                )
+                return None
+            found.append((canonical, index, file_line))
+        elif not found and line.strip() and before_first is None:
+            before_first = file_line
+    if before_first is not None:
+        problems.append(Problem(raw.shown, before_first, f"text before `## {required[0]}`"))
+        return None
+    names = [name for name, _, _ in found]
+    in_order = [name for name in known if name in names]
+    if names != in_order or not set(required) <= set(names):
+        if len(set(names)) < len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            line = [fl for n, _, fl in found if n == dup][1]
+            problems.append(Problem(raw.shown, line, f"`## {dup}` appears twice"))
+        else:
+            for name in required:
+                if name not in names:
+                    problems.append(
+                        Problem(raw.shown, raw.body_line, f"missing `## {name}` section")
+                    )
+            if set(required) <= set(names):
+                problems.append(
+                    Problem(
+                        raw.shown,
+                        found[0][2],
+                        f"`## {in_order[0]}` must come before `## {in_order[1]}`",
+                    )
+                )
+        return None
+    sections: dict[str, Section] = {}
+    bounds = [index for _, index, _ in found] + [len(lines)]
+    for (name, index, file_line), end in zip(found, bounds[1:], strict=True):
+        body = lines[index + 1 : end]
+        start = 0
+        while start < len(body) and not body[start].strip():
+            start += 1
+        text = "\n".join(body[start:]).strip()
+        if not text and name in required:
+            problems.append(Problem(raw.shown, file_line, f"`## {name}` is empty"))
+            continue
+        sections[name] = Section(text, file_line + 1 + start)
+    return sections if set(required) <= set(sections) else None
+
+
+def _section_rule(required: tuple[str, ...], optional: tuple[str, ...]) -> str:
+    """``a card has `## Question` and `## Answer```, for messages about sections."""
+    if not optional:
+        return "a card has " + " and ".join(f"`## {name}`" for name in required)
+    have = " and ".join(f"`## {name}`" for name in required)
+    maybe = " and ".join(f"`## {name}`" for name in optional)
+    return f"a cloze card has {have} and optionally {maybe}"
+
+
+def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
+    first: dict[str, CardSource | CardRef] = {}
+    problems = []
+    for card in cards:
+        if card.id in first:
+            other = first[card.id]
+            problems.append(
+                Problem(
+                    card.shown,
+                    card.id_line,
+                    f"duplicate id {card.id}: also used by {other.shown}:{other.id_line}",
+                )
+            )
+        else:
+            first[card.id] = card
+    return problems

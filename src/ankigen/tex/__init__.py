@@ -1,0 +1,1 @@
+"""Formulas: MathJax's TeX as Anki runs it, checked before it ships."""
