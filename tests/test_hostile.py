@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.anki.lock import LOCK_FILE
 from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main
-from ankigen.release.changelog import RELEASE_FILE
+from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
 from tests.ankihelpers import import_package
 
 CARD = "cards/ML/ML0031-linear-regression.md"

@@ -9,7 +9,8 @@ import pytest
 from ankigen.render.card import Renderer
 from ankigen.scrape.cardfile import card_path, card_text, escape_prose, slugify
 from ankigen.scrape.listing import parse_listing
-from ankigen.scrape.mathguess import Math, formula_symbols, is_display_line, recover_inline, to_tex
+from ankigen.scrape.mathguess import Math, formula_symbols, is_display_line, recover_inline
+from ankigen.scrape.unicodetex import to_tex
 from ankigen.source.validate import Section
 
 HEADER = "Author: admin\n\n  • ML0099 Test Card\n\n    What is tested?\n\n    Answer\n\n"

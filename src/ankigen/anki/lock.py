@@ -33,7 +33,6 @@ from ankigen.errors import AnkigenError, Problem, display_path
 CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
 
-LOCK_FILE = "ankigen.lock"
 CARDS_LINE = '  "cards": {'  # the line before the cards' entries, one a line, in id order
 LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identity rests on
 READABLE_FORMATS = (1, 2, 3, 4)
@@ -265,60 +264,12 @@ def update_lock(
     the package has one (``None``: it has none). ``ids`` are deck.yaml's deck, note type and
     cloze note type ids, recorded as given (kept from ``lock`` when ``None``).
     """
-    titles = titles or {}
-    clozes = clozes or {}
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
-    cards: dict[str, CardStamp] = {}
-    added, changed, restored = [], [], []
-    known = [*lock.cards.values(), *lock.retired.values()]
-    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in known])
-    for card_id in sorted(card_hashes):
-        digest, title = card_hashes[card_id], titles.get(card_id, "")
-        old = lock.cards.get(card_id) or lock.retired.get(card_id)
-        numbers = clozes.get(card_id, ())
-        if old is None:
-            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers)
-            next_note_id += NOTE_ID_STEP
-            added.append(card_id)
-        elif card_id in lock.retired:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
-            restored.append(card_id)
-        elif old.hash != digest or old.clozes != numbers:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
-            changed.append(card_id)
-        else:
-            cards[card_id] = (
-                old if old.title == title else CardStamp(*_stamp(old), title, old.clozes)
-            )
+    cards, (added, changed, restored) = _stamp_cards(
+        lock, card_hashes, now, titles or {}, clozes or {}
+    )
     removed = sorted(set(lock.cards) - set(card_hashes))
-    retired: dict[str, RetiredStamp] = {}
-    reworded = []
-    for card_id in sorted(set(lock.retired) - set(card_hashes)):
-        old_tomb = lock.retired[card_id]
-        digest = digest_tombstone(card_id, old_tomb.title, old_tomb.retired_in)
-        if digest == old_tomb.hash:
-            retired[card_id] = old_tomb
-        else:
-            retired[card_id] = RetiredStamp(
-                digest,
-                max(now, old_tomb.mod + 1),
-                old_tomb.note_id,
-                old_tomb.title,
-                old_tomb.clozes,
-                retired_in=old_tomb.retired_in,
-            )
-            reworded.append(card_id)
-    for card_id in removed:
-        old = lock.cards[card_id]
-        retired_in = version or ""
-        retired[card_id] = RetiredStamp(
-            digest_tombstone(card_id, old.title, retired_in),
-            max(now, old.mod + 1),
-            old.note_id,
-            old.title,
-            old.clozes,
-            retired_in=retired_in,
-        )
+    retired, reworded = _retire(lock, card_hashes, removed, now, version, digest_tombstone)
     note_type = _type_stamp(lock.note_type, note_type_hash, now)
     cloze_type = (
         None
@@ -355,6 +306,82 @@ def update_lock(
         ),
         changes,
     )
+
+
+def _stamp_cards(
+    lock: Lock,
+    card_hashes: dict[str, str],
+    now: int,
+    titles: dict[str, str],
+    clozes: dict[str, tuple[int, ...]],
+) -> tuple[dict[str, CardStamp], tuple[list[str], list[str], list[str]]]:
+    """Each current card's stamp, and the ids added, changed and restored since ``lock``."""
+    cards: dict[str, CardStamp] = {}
+    added: list[str] = []
+    changed: list[str] = []
+    restored: list[str] = []
+    known = [*lock.cards.values(), *lock.retired.values()]
+    next_note_id = max([now * 1000] + [s.note_id + NOTE_ID_STEP for s in known])
+    for card_id in sorted(card_hashes):
+        digest, title = card_hashes[card_id], titles.get(card_id, "")
+        old = lock.cards.get(card_id) or lock.retired.get(card_id)
+        numbers = clozes.get(card_id, ())
+        if old is None:
+            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers)
+            next_note_id += NOTE_ID_STEP
+            added.append(card_id)
+        elif card_id in lock.retired:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
+            restored.append(card_id)
+        elif old.hash != digest or old.clozes != numbers:
+            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
+            changed.append(card_id)
+        else:
+            cards[card_id] = (
+                old if old.title == title else CardStamp(*_stamp(old), title, old.clozes)
+            )
+    return cards, (added, changed, restored)
+
+
+def _retire(
+    lock: Lock,
+    card_hashes: dict[str, str],
+    removed: list[str],
+    now: int,
+    version: str | None,
+    digest_tombstone: Callable[[str, str, str], str],
+) -> tuple[dict[str, RetiredStamp], list[str]]:
+    """The tombstones: those of ``lock`` (restamped when their text changed) and the cards
+    ``removed`` now, retired in ``version``; and the ids whose tombstone text changed."""
+    retired: dict[str, RetiredStamp] = {}
+    reworded = []
+    for card_id in sorted(set(lock.retired) - set(card_hashes)):
+        old_tomb = lock.retired[card_id]
+        digest = digest_tombstone(card_id, old_tomb.title, old_tomb.retired_in)
+        if digest == old_tomb.hash:
+            retired[card_id] = old_tomb
+        else:
+            retired[card_id] = RetiredStamp(
+                digest,
+                max(now, old_tomb.mod + 1),
+                old_tomb.note_id,
+                old_tomb.title,
+                old_tomb.clozes,
+                retired_in=old_tomb.retired_in,
+            )
+            reworded.append(card_id)
+    for card_id in removed:
+        old = lock.cards[card_id]
+        retired_in = version or ""
+        retired[card_id] = RetiredStamp(
+            digest_tombstone(card_id, old.title, retired_in),
+            max(now, old.mod + 1),
+            old.note_id,
+            old.title,
+            old.clozes,
+            retired_in=retired_in,
+        )
+    return retired, reworded
 
 
 def _type_stamp(old: Stamp | None, digest: str, now: int) -> Stamp:

@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-BASIC, CLOZE = "basic", "cloze"  # a card's ``type:`` in its front matter, and its note type
+from ankigen.source.layout import BASIC, CLOZE
 
 # Field and template ids were drawn at random once (as Anki does) and must never change.
 FIELDS: tuple[tuple[str, int], ...] = (

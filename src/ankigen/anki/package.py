@@ -22,11 +22,12 @@ from typing import Any
 
 import genanki
 
-from ankigen.anki.notes import DeckPackage, NoteRecord
-from ankigen.anki.notetype import BASIC, CLOZE, NoteTypeSpec
+from ankigen.anki.deck import DeckPackage, NoteRecord
+from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.anki.zipfast import zip_bytes
-from ankigen.cache.outcomes import usable_cpus
+from ankigen.source.layout import BASIC, CLOZE
 from ankigen.util.atomic import atomic_write_bytes
+from ankigen.util.cpus import usable_cpus
 
 COLLECTION_ENTRY = "collection.anki2"
 # the collection database (Anki's legacy schema 11, which genanki writes and Anki imports)
@@ -191,11 +192,6 @@ def package_bytes(
     return zip_bytes(
         ((name, entries[name]) for name in sorted(entries)), COMPRESS_LEVEL, usable_cpus()
     )
-
-
-def write_package(deck: DeckPackage, target: Path) -> None:
-    """Write ``deck`` to ``target`` atomically; an earlier file stays until the new one is whole."""
-    write_package_bytes(target, package_bytes(deck))
 
 
 def write_package_bytes(target: Path, data: bytes) -> None:

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.cache import render_cache as rendercache
 from ankigen.anki.notetype import basic_note_type
+from ankigen.cache import render_cache as rendercache
 from ankigen.cache.render_cache import CACHE_FORMAT, cache_folder, cache_root
 from ankigen.errors import Problem
 from ankigen.source.config import DeckConfig

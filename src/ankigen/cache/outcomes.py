@@ -31,6 +31,7 @@ from ankigen.render.card import RenderedCard, Renderer
 from ankigen.source.config import DeckConfig
 from ankigen.source.load import read_card
 from ankigen.source.validate import CardRef, validate_card
+from ankigen.util.cpus import usable_cpus
 from ankigen.util.progress import Progress
 
 # Rendering one card takes about half a millisecond; below this many cards to render,
@@ -218,14 +219,6 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None  # read_card reads again and reports why
-
-
-def usable_cpus() -> int:
-    """How many CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def display_paths(paths: Sequence[Path]) -> list[str]:

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.anki.lock import LOCK_FILE, Lock, LockChanges, format_lock, read_lock_text, update_lock
+from ankigen.anki.lock import Lock, LockChanges, format_lock, read_lock_text, update_lock
 from ankigen.anki.notes import content_hash, note_fields, tombstone_fields, tombstone_hash
-from ankigen.anki.notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
+from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
 from ankigen.errors import AnkigenError, Problem, display_path
-from ankigen.release.changelog import RELEASE_FILE, ReleaseManifest, read_manifest
+from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import SEMVER, DeckConfig, random_id
+from ankigen.source.layout import BASIC, CLOZE, LOCK_FILE, RELEASE_FILE
 from ankigen.tex.check import formula_problems
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.

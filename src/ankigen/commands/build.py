@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ankigen.anki.lock import LOCK_FILE, LockChanges
+from ankigen.anki.deck import DeckPackage
+from ankigen.anki.lock import LockChanges
 from ankigen.anki.notes import Sources, assemble
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
 from ankigen.cache.build_record import (
@@ -27,10 +28,10 @@ from ankigen.cache.build_record import (
 from ankigen.cache.outcomes import card_outcomes, display_named
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
-from ankigen.release.changelog import RELEASE_FILE
 from ankigen.release.published import changed_package_problem
 from ankigen.render.card import RenderedCard, RenderedDeck
-from ankigen.source.config import DECK_FILE, DeckConfig, load_config
+from ankigen.source.config import DeckConfig, load_config
+from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.source.load import discover_named
 from ankigen.source.validate import cross_card_problems
 from ankigen.util.atomic import atomic_write_bytes
@@ -213,36 +214,11 @@ def build(
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
     checked = check_deck(cards_dir, deck, now=now, strict=strict)
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
-    lock_path, new_lock = checked.lock_path, checked.lock
+    lock_path = checked.lock_path
     if frozen and checked.lock_stale:
-        stale_reason = changes.describe() if changes.any else "an older lock format"
-        raise AnkigenError(
-            [
-                Problem(
-                    display_path(lock_path),
-                    1,
-                    f"lock is stale ({stale_reason}): run `ankigen build` without "
-                    f"--frozen and commit {LOCK_FILE}",
-                )
-            ]
-        )
+        raise AnkigenError([_stale_lock(lock_path, changes)])
     target = out_dir / config.package_name
-    released = checked.released  # read once, by the check
-    notes = released.notes if released.version == config.version else ""
-    sources = Sources(
-        lock=display_path(lock_path),
-        release=display_path(cards_dir / RELEASE_FILE),
-        deck=display_path(cards_dir / DECK_FILE),
-    )
-    deck_package = assemble(
-        config,
-        checked.note_type,
-        rendered,
-        new_lock,
-        notes,
-        checked.cloze_note_type,
-        sources=sources,
-    )
+    deck_package = _assemble(cards_dir, checked)
     note_table = note_rows(deck_package, deck_package.notes)
     card_table = card_rows(deck_package, deck_package.notes)
     data = package_bytes(deck_package, note_table, card_table)
@@ -259,6 +235,36 @@ def build(
     if snapshot is not None:
         _remember(snapshot, result, checked.lock_warnings, written_lock)
     return result
+
+
+def _stale_lock(lock_path: Path, changes: LockChanges) -> Problem:
+    stale_reason = changes.describe() if changes.any else "an older lock format"
+    return Problem(
+        display_path(lock_path),
+        1,
+        f"lock is stale ({stale_reason}): run `ankigen build` without --frozen and commit "
+        f"{LOCK_FILE}",
+    )
+
+
+def _assemble(cards_dir: Path, checked: CheckedDeck) -> DeckPackage:
+    """The checked deck as the package's notes; the release notes when this is a release."""
+    released = checked.released  # read once, by the check
+    notes = released.notes if released.version == checked.config.version else ""
+    sources = Sources(
+        lock=display_path(checked.lock_path),
+        release=display_path(cards_dir / RELEASE_FILE),
+        deck=display_path(cards_dir / DECK_FILE),
+    )
+    return assemble(
+        checked.config,
+        checked.note_type,
+        list(checked.cards),
+        checked.lock,
+        notes,
+        checked.cloze_note_type,
+        sources=sources,
+    )
 
 
 def _write(

@@ -15,9 +15,10 @@ from typing import Any
 from ankigen.anki.notes import tag_order
 from ankigen.commands.build import render_cards
 from ankigen.commands.release import released_cards
-from ankigen.release.changelog import RELEASE_FILE, ReleaseChanges, compare, read_manifest
+from ankigen.release.changelog import ReleaseChanges, compare, read_manifest
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig
+from ankigen.source.layout import RELEASE_FILE
 from ankigen.util.progress import Progress
 
 ADDED, RESTORED, CHANGED, UNCHANGED = "added", "restored", "changed", "unchanged"

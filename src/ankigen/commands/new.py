@@ -14,13 +14,13 @@ from pathlib import Path
 
 import yaml
 
-from ankigen.anki.lock import LOCK_FILE, read_lock
-from ankigen.anki.notetype import CLOZE
+from ankigen.anki.lock import read_lock
 from ankigen.errors import AnkigenError, Problem, display_path
-from ankigen.release.changelog import RELEASE_FILE, read_manifest
+from ankigen.release.changelog import read_manifest
 from ankigen.scrape.cardfile import card_path
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.controls import CONTROL, describe_control
+from ankigen.source.layout import CLOZE, LOCK_FILE, RELEASE_FILE
 from ankigen.source.load import discover, read_card
 from ankigen.source.validate import CARD_ID
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ankigen.anki.notes import note_fields, note_tags, tag_order, unsafe_cards
-from ankigen.anki.notetype import BASIC, CLOZE, NoteTypeSpec, basic_note_type, cloze_note_type
+from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
 from ankigen.commands.build import render_cards
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.render.card import RenderedCard
 from ankigen.render.cloze import reveal
 from ankigen.source.config import DeckConfig
+from ankigen.source.layout import BASIC, CLOZE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
 

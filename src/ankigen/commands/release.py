@@ -15,14 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ankigen.anki.lock import LOCK_FILE, Lock, read_lock
+from ankigen.anki.lock import Lock, read_lock
 from ankigen.anki.notes import note_fields, note_tags
 from ankigen.anki.notetype import field_names
 from ankigen.checks.rules import lost_lock_problem
 from ankigen.commands.build import BuildResult, build, render_cards
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import (
-    RELEASE_FILE,
     ReleaseChanges,
     ReleasedCard,
     ReleaseManifest,
@@ -36,7 +35,8 @@ from ankigen.release.changelog import (
 )
 from ankigen.release.versions import bump, write_version
 from ankigen.render.card import RenderedCard
-from ankigen.source.config import DECK_FILE, load_config
+from ankigen.source.config import load_config
+from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ankigen.errors import AnkigenError, Problem, display_path
 
-RELEASE_FILE = "ankigen.release.json"
 RELEASE_FORMAT = 1
 DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
 

@@ -28,12 +28,6 @@ def bump(version: str, part: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
-def major_of(version: str | None) -> int | None:
-    """The major number of a version, or None when there is none."""
-    match = SEMVER.match(version or "")
-    return int(match.group(1)) if match else None
-
-
 def write_version(deck_yaml: Path, new_version: str) -> str:
     """Replace the ``version:`` line of ``deck_yaml`` in place; comments and layout stay.
 

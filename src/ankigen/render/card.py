@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ankigen.anki.notetype import BASIC, CLOZE
 from ankigen.errors import Problem
 from ankigen.render.cloze import MAX_CLOZE, OPEN, ClozeField, protect
 from ankigen.render.cmark import render as render_markdown
@@ -29,6 +28,7 @@ from ankigen.render.formulas import Formula, scan
 from ankigen.render.media import MediaFile, resolve_image
 from ankigen.render.sanitize import clean, removed_parts
 from ankigen.source.config import DeckConfig
+from ankigen.source.layout import BASIC, CLOZE
 from ankigen.source.validate import CardSource, Section
 from ankigen.tex.check import shipped_tex
 from ankigen.tex.safety import typeset_formulas

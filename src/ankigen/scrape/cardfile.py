@@ -35,9 +35,9 @@ from ankigen.scrape.mathguess import (
     recover_inline,
     starts_with_symbol,
     tex_fragments,
-    to_tex,
     typeset_error,
 )
+from ankigen.scrape.unicodetex import to_tex
 
 NUMBERED = re.compile(r"^(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(\S.*)$")
 BULLET = re.compile(r"^[•●▪◦]\s*(\S.*)$")

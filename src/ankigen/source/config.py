@@ -10,9 +10,9 @@ from typing import Any
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.controls import CONTROL, control_problems, describe_control
-from ankigen.source.yamlsource import YamlSyntaxError, parse_mapping
+from ankigen.source.layout import DECK_FILE
+from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
-DECK_FILE = "deck.yaml"
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
@@ -66,22 +66,7 @@ def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
     """
     path = cards_dir / DECK_FILE
     shown = display_path(path)
-    if data is None and not path.is_file():
-        raise AnkigenError(
-            [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
-        )
-    try:
-        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
-    controls = control_problems(text.replace("\r\n", "\n"), shown)
-    if controls:  # YAML would refuse them with a message that names no way out
-        raise AnkigenError(controls)
-    try:
-        doc = parse_mapping(text.replace("\r\n", "\n"))
-    except YamlSyntaxError as exc:
-        raise AnkigenError([Problem(shown, exc.line, exc.message)]) from None
-
+    doc = _read_deck_yaml(path, shown, data)
     problems: list[Problem] = []
 
     def problem(key: str | None, message: str) -> None:
@@ -145,6 +130,25 @@ def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
         doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
         {k: doc.key_lines.get(k, 1) for k in ("deck_id", "note_type_id", "cloze_note_type_id")},
     )
+
+
+def _read_deck_yaml(path: Path, shown: str, data: bytes | None) -> YamlMapping:
+    """deck.yaml parsed, with its keys' lines; raise ``AnkigenError`` when it cannot be."""
+    if data is None and not path.is_file():
+        raise AnkigenError(
+            [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
+        )
+    try:
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
+    controls = control_problems(text.replace("\r\n", "\n"), shown)
+    if controls:  # YAML would refuse them with a message that names no way out
+        raise AnkigenError(controls)
+    try:
+        return parse_mapping(text.replace("\r\n", "\n"))
+    except YamlSyntaxError as exc:
+        raise AnkigenError([Problem(shown, exc.line, exc.message)]) from None
 
 
 def random_id() -> int:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.anki.notetype import BASIC, CLOZE
 from ankigen.errors import Problem
 from ankigen.source.config import DeckConfig
 from ankigen.source.controls import CONTROL, describe_control
+from ankigen.source.layout import BASIC, CLOZE
 from ankigen.source.load import RawCard
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
@@ -64,21 +64,6 @@ class CardRef:
     def of(cls, card: CardSource) -> CardRef:
         """The reference of ``card``."""
         return cls(card.shown, card.id, card.id_line)
-
-
-def validate_cards(
-    raw_cards: list[RawCard], config: DeckConfig
-) -> tuple[list[CardSource], list[Problem]]:
-    """Check every card; return the valid ones and every problem found (duplicates included)."""
-    cards: list[CardSource] = []
-    problems: list[Problem] = []
-    for raw in raw_cards:
-        card, card_problems = validate_card(raw, config)
-        problems.extend(card_problems)
-        if card is not None:
-            cards.append(card)
-    problems.extend(cross_card_problems(cards))
-    return cards, problems
 
 
 def cross_card_problems(cards: Sequence[CardSource | CardRef]) -> list[Problem]:

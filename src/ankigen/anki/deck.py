@@ -1,0 +1,45 @@
+"""Stage 4, the deck as plain data: what the package writer needs, and nothing that renders.
+
+``notes`` makes these from rendered cards; ``package`` writes them. Keeping them apart means
+the writer (and the reader of packages) never loads Markdown or the sanitizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ankigen.anki.notetype import NoteTypeSpec
+from ankigen.render.media import MediaFile
+from ankigen.source.layout import BASIC
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """One Anki note as it goes into the package."""
+
+    card_id: str
+    guid_key: tuple[str, ...]  # what the GUID is hashed from: never content, never position
+    note_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    position: int  # order among new cards
+    kind: str = BASIC  # which of the package's note types: ``basic`` or ``cloze``
+    deck_id: int | None = None  # its category's subdeck; ``None``: the deck itself
+    card_ords: tuple[int, ...] = (0,)  # its cards: a cloze note's are its numbers less one
+
+
+@dataclass(frozen=True)
+class DeckPackage:
+    """Everything the package writer needs, with no clock and no file system behind it."""
+
+    deck_id: int
+    deck_name: str
+    description: str
+    note_type: NoteTypeSpec
+    note_type_mod: int
+    notes: tuple[NoteRecord, ...]
+    media: tuple[MediaFile, ...] = ()  # every image the notes show, once each, sorted by name
+    cloze_note_type: NoteTypeSpec | None = None  # only when some note is a cloze note
+    cloze_note_type_mod: int = 0
+    subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each category's subdeck

@@ -1,0 +1,8 @@
+"""Source stage: the files a cards folder holds beside the cards, and the kinds of card."""
+
+from __future__ import annotations
+
+DECK_FILE = "deck.yaml"  # the deck's identity and settings
+LOCK_FILE = "ankigen.lock"  # what builds remember: each note's id, digest and time
+RELEASE_FILE = "ankigen.release.json"  # the last release: its version and cards
+BASIC, CLOZE = "basic", "cloze"  # a card's ``type:`` in its front matter, and its note type
