@@ -163,7 +163,7 @@ def guid_for(*values: object) -> str:
 def _card_rows(record: NoteRecord, deck_id: int) -> list[Row]:
     """A note's new cards, one per ordinal the assemble stage decided; due in deck order."""
     home = record.deck_id if record.deck_id is not None else deck_id
-    rows = []
+    rows: list[Row] = []
     for ordinal in record.card_ords:
         # id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left,
         # odue, odid, flags, data: a new card, due in the deck's order

@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ from ankigen.cache.render_cache import CACHE_FORMAT, cache_folder, cache_root
 from ankigen.errors import Problem
 from ankigen.source.config import DeckConfig
 from ankigen.source.load import walk_files
+from ankigen.util.atomic import atomic_write_bytes
 
 RECORD = "build.json"
 RACY_SECONDS = 3  # a file changed this recently is read again by the next snapshot
@@ -284,11 +284,7 @@ def _name_below(cards_dir: Path, path: Path) -> str:
 
 def _write_record(cards_dir: Path, config: DeckConfig, record: dict[str, Any]) -> None:
     path = _record_path(cards_dir, config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".build.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(record))  # one call: json.dump writes in small pieces
-    os.replace(temp, path)
+    atomic_write_bytes(path, json.dumps(record).encode("utf-8"), durable=False)
 
 
 def refresh_statuses(

@@ -29,7 +29,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from ankigen import __version__
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.errors import display_path
 from ankigen.source.config import DeckConfig
+from ankigen.util.atomic import atomic_write_bytes
 
 CACHE_FORMAT = 2  # raise when the shard layout or the key recipe changes
 MAGIC = b"ankigen render cache\n"
@@ -345,14 +345,8 @@ class RenderCache:
         if not entries:
             target.unlink(missing_ok=True)
             return
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(encode_shard(self.keys.generation, entries))
-            os.replace(temp, target)  # another build reading at the same time sees old or new
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        # another build reading at the same time sees the old shard or the new one
+        atomic_write_bytes(target, encode_shard(self.keys.generation, entries), durable=False)
 
 
 def open_render_cache(cards_dir: Path, config: DeckConfig, note_type: NoteTypeSpec) -> RenderCache:

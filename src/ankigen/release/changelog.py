@@ -75,7 +75,9 @@ def compare(
     reasons: dict[str, str],
 ) -> ReleaseChanges:
     """The changes from ``previous`` to ``current`` (cards by id), released as ``version``."""
-    added, changed, restored = [], [], []
+    added: list[tuple[str, str]] = []
+    changed: list[tuple[str, str, tuple[str, ...]]] = []
+    restored: list[tuple[str, str]] = []
     for card_id in sorted(current):
         card = current[card_id]
         before = previous.cards.get(card_id)

@@ -119,18 +119,18 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
         )
     entries: list[Entry] = []
     first_seen: dict[str, int] = {}
-    for header, card_id, title, body in groups:
+    for head, card_id, title, body in groups:
         if card_id in first_seen:
             problems.append(
                 Problem(
                     shown,
-                    header.number,
+                    head.number,
                     f"duplicate id {card_id}: also at {shown}:{first_seen[card_id]}",
                 )
             )
             continue
-        first_seen[card_id] = header.number
-        entry = _entry(header, card_id, title, body, shown, problems, dropped)
+        first_seen[card_id] = head.number
+        entry = _entry(head, card_id, title, body, shown, problems, dropped)
         if entry is not None:
             entries.append(entry)
             remarks.extend(

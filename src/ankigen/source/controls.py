@@ -27,7 +27,7 @@ def describe_control(char: str) -> str:
 def control_problems(text: str, shown: str, first_line: int = 1) -> list[Problem]:
     """One problem for each line of ``text`` (which starts at line ``first_line`` of the file
     ``shown``) that holds a control character, at the first such character of the line."""
-    problems = []
+    problems: list[Problem] = []
     if not CONTROL.search(text):
         return problems
     for number, line in enumerate(text.split("\n"), start=first_line):

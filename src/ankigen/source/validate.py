@@ -211,8 +211,8 @@ def _sections(
     if names != in_order or not set(required) <= set(names):
         if len(set(names)) < len(names):
             dup = next(n for n in names if names.count(n) > 1)
-            line = [fl for n, _, fl in found if n == dup][1]
-            problems.append(Problem(raw.shown, line, f"`## {dup}` appears twice"))
+            second = [fl for n, _, fl in found if n == dup][1]
+            problems.append(Problem(raw.shown, second, f"`## {dup}` appears twice"))
         else:
             for name in required:
                 if name not in names:

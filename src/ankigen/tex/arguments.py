@@ -57,9 +57,10 @@ class ArgumentReader(CheckerBase):
             cs, end = _control_sequence(text, i)
             return "\\" + cs, end
         if char == "{":
-            end = matching_brace(text, i)
-            if end is None:
+            closed = matching_brace(text, i)
+            if closed is None:
                 raise self.fatal(f"missing `}}` after the argument of `\\{name}`")
+            end = closed
             return text[i + 1 : end], end + 1
         return char, i + 1
 

@@ -160,8 +160,8 @@ class MacroReader(ArgumentReader):
                 args.append(value)
         for kind in macro.spec if macro.template is None else "":
             if kind == "o":
-                value, i = self._raw_brackets(text, i, name)
-                args.append(macro.default or "" if value is None else value)
+                option, i = self._raw_brackets(text, i, name)
+                args.append(macro.default or "" if option is None else option)
             else:
                 value, i = self._argument(text, i, name)
                 args.append(value)

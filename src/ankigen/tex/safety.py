@@ -105,7 +105,7 @@ def _bbox(tex: str, i: int) -> list[str]:
         return [] if _next_char(tex, i) not in ("", "}") else [_unwritten("bbox", "[red]{x}")]
     if spec == UNREADABLE:
         return [_unwritten("bbox", "[red]{x}")]
-    found = []
+    found: list[str] = []
     for part in spec.split(","):
         part = part.strip()
         if BBOX_STYLE.match(part):
@@ -124,7 +124,7 @@ def _mml_token(tex: str, i: int) -> list[str]:
         return []
     if attributes == UNREADABLE:
         return [_unwritten("mmlToken", "{mi}[mathvariant=bold]{x}")]
-    found = []
+    found: list[str] = []
     for key, value in _key_values(attributes):
         where = f"`\\mmlToken` attribute `{key}`"
         lowered = key.lower()
