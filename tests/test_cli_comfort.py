@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.cache.outcomes import card_outcomes
+from ankigen.checks.outcomes import card_outcomes
 from ankigen.cli import main
 from ankigen.errors import display_path
 from ankigen.source.config import load_config
@@ -67,10 +67,9 @@ def test_rendering_reports_its_progress(cards, workers):
     paths = discover(cards)
     heard: list[tuple[int, int]] = []
     outcomes = card_outcomes(
-        cards,
         paths,
         load_config(cards),
-        use_cache=False,
+        cards,
         workers=workers,
         parallel_min=2,
         progress=lambda done, total: heard.append((done, total)),

@@ -11,6 +11,7 @@ check reads every module's imports (those inside functions too) with ``ast``.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,38 @@ def test_no_function_is_over_eighty_lines(path):
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+def test_a_build_without_the_cache_never_loads_it(tmp_path):
+    """``--no-cache`` builds the shipped deck without importing anything of ``ankigen.cache``;
+    a build with the cache does import it (so the check can fail)."""
+    code = (
+        "import sys\n"
+        "from ankigen.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('ankigen.')}))"
+    )
+    cards = SRC.parents[1] / "cards"
+    args = ["build", "--cards", str(cards), "--out", str(tmp_path), "--quiet"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    without = subprocess.run(
+        [sys.executable, "-c", code, *args, "--no-cache"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    assert "'cache'" not in without.stdout.splitlines()[-1]
+    with_cache = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    assert "'cache'" in with_cache.stdout.splitlines()[-1]

@@ -7,7 +7,6 @@ Each test runs with its own ``XDG_CACHE_HOME`` (``conftest.private_cache_home``)
 from __future__ import annotations
 
 import json
-import logging
 import os
 import pickle
 import re
@@ -202,9 +201,13 @@ def damage(shard: Path, how: str) -> None:
         shard.write_bytes(b"")
 
 
+def cache_warnings(warnings) -> list[str]:
+    return [str(w) for w in warnings if "render cache" in w.message]
+
+
 @pytest.mark.parametrize("how", ["foreign", "truncated", "altered", "empty"])
 def test_a_damaged_cache_file_is_ignored_with_a_warning_and_rebuilt(
-    cards, tmp_path, rendered, private_cache_home, caplog, how
+    cards, tmp_path, rendered, private_cache_home, how
 ):
     settled(cards, tmp_path / "settle")
     expected = build(cards, tmp_path / "expected", now=T0, use_cache=False).output.read_bytes()
@@ -212,18 +215,46 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning_and_rebuilt(
     shard = shards(private_cache_home)[0]
     damage(shard, how)
     rendered.clear()
-    with caplog.at_level(logging.WARNING, logger="ankigen.cache.render_cache"):
-        result = build(cards, tmp_path / "again", now=T0)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "ankigen.cache.render_cache"]
-    assert len(warnings) == 1
-    assert f"ignored render cache file {shard}" in warnings[0]
-    assert warnings[0].endswith("it is rebuilt")
+    result = build(cards, tmp_path / "again", now=T0)
+    (warning,) = cache_warnings(result.warnings)
+    assert warning.startswith(f"{shard}:1: warning: ignored render cache file: ")
+    assert warning.endswith("; it is rebuilt")
     assert 1 <= len(rendered) < len(ALL_CARDS)  # only the cards of the damaged shard
     assert result.output.read_bytes() == expected
-    caplog.clear()
     rendered.clear()
-    build(cards, tmp_path / "once-more", now=T0)
-    assert rendered == [] and not caplog.records  # the shard was written anew
+    again = build(cards, tmp_path / "once-more", now=T0)
+    assert rendered == [] and cache_warnings(again.warnings) == []  # the shard was written anew
+
+
+def test_a_cache_warning_is_on_stderr_and_in_json_but_never_replayed(
+    cards, tmp_path, private_cache_home, runner, monkeypatch
+):
+    settled(cards, tmp_path / "settle")
+    monkeypatch.chdir(tmp_path)
+    args = ["build", "--cards", str(cards), "--out", "out"]
+    assert runner.invoke(main, args).exit_code == 0
+    damage(shards(private_cache_home)[0], "altered")
+    card = card_file(cards, "ML0026")  # a build that reads the cache, not the no-change one
+    card.write_text(card.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    result = runner.invoke(main, [*args, "--json", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "warning: ignored render cache file: checksum mismatch" in result.stderr
+    report = json.loads(result.stdout)
+    assert any("ignored render cache file" in w["message"] for w in report["warnings"])
+    replay = runner.invoke(main, [*args, "--json"])  # nothing changed: the last report again
+    assert json.loads(replay.stdout)["unchanged"] is True
+    assert "render cache" not in replay.stderr
+
+
+def test_an_unwritable_cache_folder_is_a_warning(cards, tmp_path, private_cache_home):
+    settled(cards, tmp_path / "settle")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    os.environ["XDG_CACHE_HOME"] = str(blocked)  # restored by the fixture's monkeypatch
+    result = build(cards, tmp_path / "out", now=T0)
+    (warning,) = cache_warnings(result.warnings)
+    assert "could not save the render cache" in warning
+    assert "the next build renders every card again" in warning
 
 
 class Exploit:
@@ -236,7 +267,7 @@ class Exploit:
         return (os.system, (f"touch {self.marker}",))
 
 
-def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_cache_home, caplog):
+def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_cache_home):
     settled(cards, tmp_path / "settle")
     build(cards, tmp_path / "out", now=T0)
     shard = shards(private_cache_home)[0]
@@ -251,10 +282,10 @@ def test_a_cache_file_that_would_run_code_is_refused(cards, tmp_path, private_ca
         + payload
         + rendercache.hashlib.sha256(payload).digest()
     )
-    with caplog.at_level(logging.WARNING, logger="ankigen.cache.render_cache"):
-        build(cards, tmp_path / "again", now=T0)
+    result = build(cards, tmp_path / "again", now=T0)
     assert not marker.exists()
-    assert "unexpected class" in caplog.text
+    (warning,) = cache_warnings(result.warnings)
+    assert "unexpected class" in warning
 
 
 def test_no_cache_leaves_the_cache_alone_and_no_change_says_so(
@@ -301,12 +332,12 @@ def test_parallel_rendering_gives_the_serial_result_in_order(cards, tmp_path):
         f"""
         from pathlib import Path
         from ankigen.source.config import load_config
-        from ankigen.cache.outcomes import card_outcomes
+        from ankigen.checks.outcomes import card_outcomes
         from ankigen.source.load import discover
         cards = Path({str(cards)!r})
         paths, config = discover(cards), load_config(cards)
-        serial = card_outcomes(cards, paths, config, use_cache=False, workers=1)
-        parallel = card_outcomes(cards, paths, config, use_cache=False, workers=2, parallel_min=1)
+        serial = card_outcomes(paths, config, cards, workers=1)
+        parallel = card_outcomes(paths, config, cards, workers=2, parallel_min=1)
         assert len(serial) == 10 and serial == parallel, "parallel differs"
         print("same", [o.rendered.id for o in parallel])
         """

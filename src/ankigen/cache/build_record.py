@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.anki.notetype import basic_note_type
-from ankigen.cache import render_cache as rendercache
+from ankigen.cache import render_cache
 from ankigen.cache.render_cache import CACHE_FORMAT, cache_folder, cache_root
-from ankigen.errors import Problem
-from ankigen.source.config import DeckConfig
+from ankigen.errors import AnkigenError, Problem
+from ankigen.source.config import DeckConfig, load_config
+from ankigen.source.layout import LOCK_FILE
 from ankigen.source.load import walk_files
 from ankigen.util.atomic import atomic_write_bytes
 
@@ -128,7 +129,7 @@ def snapshot_inputs(
             files[relative] = f"error:{exc.errno}"
     context = (
         f"format {CACHE_FORMAT}",
-        rendercache.renderer_fingerprint(),
+        render_cache.renderer_fingerprint(),
         os.path.realpath(os.getcwd()),
         str(cards_dir),
         json.dumps(options, sort_keys=True),
@@ -298,3 +299,27 @@ def refresh_statuses(
         return  # nothing new to trust: leave the record as it is
     with contextlib.suppress(OSError):  # only a later build's shortcut would be lost
         _write_record(snapshot.cards_dir, config, {**record, "files": statuses})
+
+
+def look_back(
+    cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
+) -> tuple[InputSnapshot, tuple[dict[str, int], tuple[Problem, ...], DeckConfig] | None]:
+    """The build's inputs as they are now, and what the last build reported (its cards per
+    category, its warnings, deck.yaml) if no input has changed and its package is intact.
+    With ``trust_status``, files whose status is as the last build recorded it are not read
+    again."""
+    try:
+        config: DeckConfig | None = load_config(cards_dir)
+    except AnkigenError:
+        config = None
+    record = read_record(cards_dir, config) if config is not None else {}
+    known = known_files(record) if trust_status else None
+    snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
+    if config is None:
+        return snapshot, None
+    found = unchanged_result(snapshot, config, out_dir / config.package_name, record)
+    if found is None:
+        return snapshot, None
+    refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
+    per_category, warnings = found
+    return snapshot, (per_category, warnings, config)

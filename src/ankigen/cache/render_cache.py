@@ -24,7 +24,6 @@ import functools
 import hashlib
 import io
 import json
-import logging
 import os
 import pickle
 import re
@@ -35,7 +34,7 @@ from typing import Any
 
 from ankigen import __version__
 from ankigen.anki.notetype import NoteTypeSpec
-from ankigen.errors import display_path
+from ankigen.errors import Problem, display_path
 from ankigen.source.config import DeckConfig
 from ankigen.util.atomic import atomic_write_bytes
 
@@ -48,8 +47,6 @@ CONCRETE_PATH = type(Path())
 RENDERING_LIBRARIES = ("cmarkgfm", "cffi", "pyyaml", "genanki")
 # ankigen's runtime requirements (pyproject.toml's dependencies; a test keeps them the same)
 RUNTIME_LIBRARIES = ("genanki", "pyyaml", "cmarkgfm", "cffi", "click", "zstandard", "nh3")
-
-log = logging.getLogger(__name__)
 
 
 def cache_root(environ: dict[str, str] | None = None) -> Path:
@@ -267,6 +264,8 @@ class RenderCache:
     _loaded: dict[int, dict[bytes, Any]] = field(default_factory=dict)
     _kept: dict[int, dict[bytes, Any]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
+    # what went wrong with the cache itself: ordinary warnings of the build, never errors
+    warnings: list[Problem] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Whether there are no shards to look in at all."""
@@ -309,8 +308,13 @@ class RenderCache:
             for shard in sorted(self._dirty):
                 self._write(shard, self._kept[shard])
         except OSError as exc:
-            log.warning(
-                "ankigen: warning: could not save the render cache in %s: %s", self.folder, exc
+            self.warnings.append(
+                Problem.warning(
+                    display_path(self.folder),
+                    1,
+                    f"could not save the render cache ({exc.strerror or exc}); the next build "
+                    "renders every card again",
+                )
             )
         self._dirty.clear()
 
@@ -332,10 +336,10 @@ class RenderCache:
         return entries
 
     def _damaged(self, shard: int, path: Path, reason: str) -> dict[bytes, Any]:
-        log.warning(
-            "ankigen: warning: ignored render cache file %s: %s; it is rebuilt",
-            display_path(path),
-            reason,
+        self.warnings.append(
+            Problem.warning(
+                display_path(path), 1, f"ignored render cache file: {reason}; it is rebuilt"
+            )
         )
         self._dirty.add(shard)
         return {}

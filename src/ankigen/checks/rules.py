@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.anki.lock import Lock, LockChanges, format_lock, read_lock_text, update_lock
-from ankigen.anki.notes import content_hash, note_fields, tombstone_fields, tombstone_hash
+from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
@@ -55,9 +55,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
     Raises ``AnkigenError`` with every problem found when any is an error, or when
     ``strict`` and there are warnings.
     """
-    problems = list(deck.problems)
-    for card in deck.cards:
-        problems.extend(card.checks if card.checks is not None else card_problems(card))
+    problems = [*deck.problems, *deck.checks]
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -76,7 +74,9 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
         if config.cloze_note_type_id is None:
             raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
         cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
-    new_lock, changes = stamp_lock(config, lock, deck.cards, now, note_type, cloze_type)
+    new_lock, changes = stamp_lock(
+        config, lock, deck.cards, deck.digests, now, note_type, cloze_type
+    )
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
     against_lock = against_lock_problems(
@@ -108,12 +108,14 @@ def stamp_lock(
     config: DeckConfig,
     lock: Lock,
     cards: Sequence[RenderedCard],
+    digests: dict[str, str],
     now: int,
     note_type: NoteTypeSpec,
     cloze_type: NoteTypeSpec | None,
 ) -> tuple[Lock, LockChanges]:
-    """The lock for ``cards`` (``lock.update_lock``): ``now`` for what changed since ``lock``."""
-    hashes = {card.id: card.digest or content_hash(card) for card in cards}
+    """The lock for ``cards`` (``lock.update_lock``), whose content digests are ``digests``
+    (by id): ``now`` for what changed since ``lock``."""
+    hashes = {card.id: digests[card.id] for card in cards}
     clozes = {card.id: card.clozes for card in cards if card.kind == CLOZE}
 
     def old_clozes(card_id: str) -> tuple[int, ...]:

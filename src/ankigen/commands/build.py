@@ -9,33 +9,28 @@ build (``buildrecord``), and then nothing is done at all.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ankigen.anki.deck import DeckPackage
 from ankigen.anki.lock import LockChanges
 from ankigen.anki.notes import Sources, assemble
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
-from ankigen.cache.build_record import (
-    InputSnapshot,
-    known_files,
-    read_record,
-    record_build,
-    refresh_statuses,
-    snapshot_inputs,
-    unchanged_result,
-)
-from ankigen.cache.outcomes import card_outcomes, display_named
+from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.published import changed_package_problem
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
-from ankigen.source.load import discover_named
+from ankigen.source.load import discover_named, display_named
 from ankigen.source.validate import cross_card_problems
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
+
+if TYPE_CHECKING:  # --no-cache never loads the cache
+    from ankigen.cache import build_record
 
 
 @dataclass(frozen=True)
@@ -114,10 +109,11 @@ def render_deck(
 ) -> RenderedDeck:
     """Load, validate and render every card of ``cards_dir``, collecting every problem.
 
-    Each card file is loaded, validated and rendered on its own (``incremental``): from the
-    render cache when ``use_cache`` and it is unchanged, on all CPU cores when many are not.
-    ``progress`` hears how the rendering goes. ``digests`` are the files' SHA-256 digests
-    (hex, by path below ``cards_dir``) when a snapshot has them (``buildrecord``).
+    Each card file is loaded, validated and rendered on its own (``checks.outcomes``), on all
+    CPU cores when there are many; with ``use_cache``, an unchanged one comes from the render
+    cache instead (``cache.outcomes``). ``progress`` hears how the rendering goes.
+    ``digests`` are the files' SHA-256 digests (hex, by path below ``cards_dir``) when a
+    snapshot has them (``cache.build_record``).
     """
     problems: list[Problem] = []
     config: DeckConfig | None = None
@@ -127,30 +123,35 @@ def render_deck(
         problems.extend(exc.problems)
     named = discover_named(cards_dir)
     paths = [path for _, path, _ in named]
+    shown = display_named(cards_dir, named)
     if config is None:  # still check the cards, against any category: all problems at once
         stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
-        outcomes = card_outcomes(cards_dir, paths, stand_in, use_cache=False, progress=progress)
+        outcomes = card_outcomes(paths, stand_in, cards_dir, progress=progress, shown=shown)
         problems.extend(problem for outcome in outcomes for problem in outcome.problems)
         problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
         return RenderedDeck(None, (), tuple(problems))
-    known = None
-    if digests is not None:  # the snapshot's digest of each card file's content
-        known = [digests.get(name) for name, _, _ in named]
-    outcomes = card_outcomes(
-        cards_dir,
-        paths,
-        config,
-        use_cache=use_cache,
-        progress=progress,
-        digests=known,
-        shown=display_named(cards_dir, named),
-    )
+    if use_cache:
+        from ankigen.cache.outcomes import cached_outcomes  # --no-cache never loads the cache
+
+        known = None
+        if digests is not None:  # the snapshot's digest of each card file's content
+            known = [digests.get(name) for name, _, _ in named]
+        outcomes, cache_warnings = cached_outcomes(
+            cards_dir, paths, config, progress=progress, digests=known, shown=shown
+        )
+    else:
+        outcomes = card_outcomes(paths, config, cards_dir, progress=progress, shown=shown)
+        cache_warnings = []
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
     problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
     rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
     if not paths and not problems:
         problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
-    return RenderedDeck(config, tuple(rendered), tuple(problems))
+    checks = tuple(problem for outcome in outcomes for problem in outcome.checks)
+    digest_of = {o.rendered.id: o.digest for o in outcomes if o.rendered is not None}
+    return RenderedDeck(
+        config, tuple(rendered), tuple(problems), checks, digest_of, tuple(cache_warnings)
+    )
 
 
 class _AnyCategory(dict[str, str]):
@@ -174,7 +175,8 @@ def check(
     ``strict``; otherwise returns the checked deck with its warnings.
     """
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress)
-    return check_deck(cards_dir, deck, now=now, strict=strict)
+    checked = check_deck(cards_dir, deck, now=now, strict=strict)
+    return replace(checked, warnings=tuple(sorted(checked.warnings + deck.cache_warnings)))
 
 
 def build(
@@ -204,12 +206,23 @@ def build(
     read_all = read_all or frozen
     snapshot = None
     if use_cache:
+        from ankigen.cache import build_record  # --no-cache never loads the cache
+
         options = {"frozen": frozen, "strict": strict}
-        snapshot, config, unchanged = _snapshot(
+        snapshot, last = build_record.look_back(
             cards_dir, out_dir, options, trust_status=not read_all
         )
-        if unchanged is not None:
-            return unchanged
+        if last is not None:
+            per_category, warnings, config = last
+            return BuildResult(
+                output=out_dir / config.package_name,
+                config=config,
+                per_category=per_category,
+                changes=LockChanges((), (), (), False, config.version, config.version),
+                lock_path=cards_dir / LOCK_FILE,
+                warnings=warnings,
+                unchanged=True,
+            )
     digests = snapshot.files if snapshot is not None else None
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
     checked = check_deck(cards_dir, deck, now=now, strict=strict)
@@ -230,10 +243,13 @@ def build(
         per_category={prefix: per_category[prefix] for prefix in config.categories},
         changes=changes,
         lock_path=lock_path,
-        warnings=checked.warnings,
+        warnings=tuple(sorted(checked.warnings + deck.cache_warnings)),
     )
     if snapshot is not None:
-        _remember(snapshot, result, checked.lock_warnings, written_lock)
+        # the cache's warnings (it is mended now), and the lock's when it was written, would
+        # not apply to a next build from the same files
+        transient = deck.cache_warnings + (checked.lock_warnings if written_lock else ())
+        _remember(snapshot, result, transient, written_lock)
     return result
 
 
@@ -283,21 +299,19 @@ def _write(
 
 
 def _remember(
-    snapshot: InputSnapshot,
+    snapshot: build_record.InputSnapshot,
     result: BuildResult,
-    lock_warnings: tuple[Problem, ...],
+    transient: tuple[Problem, ...],
     written_lock: bytes | None,
 ) -> dict[str, str] | None:
     """Record this build's inputs and report, for a next build with the same inputs; the
     digest of each input as the build left them, or ``None`` when nothing was recorded.
-
-    When this build wrote the lock, the warnings that compared the cards with the old lock
-    do not apply to the files as they are now, so a next build would not report them.
+    ``transient`` warnings are left out of the report: they would not apply again.
     """
-    warnings = result.warnings
-    if written_lock is not None:
-        warnings = tuple(w for w in warnings if w not in lock_warnings)
-    return record_build(
+    from ankigen.cache import build_record  # only builds that use the cache get here
+
+    warnings = tuple(w for w in result.warnings if w not in transient)
+    return build_record.record_build(
         snapshot,
         result.config,
         result.output,
@@ -305,40 +319,4 @@ def _remember(
         written_lock,
         result.per_category,
         warnings,
-    )
-
-
-def _snapshot(
-    cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
-) -> tuple[InputSnapshot, DeckConfig | None, BuildResult | None]:
-    """The build's inputs as they are now, deck.yaml if it loads, and the last build's
-    result if no input has changed and its package is intact. With ``trust_status``, files
-    whose status is as the last build recorded it are not read again."""
-    try:
-        config: DeckConfig | None = load_config(cards_dir)
-    except AnkigenError:
-        config = None
-    record = read_record(cards_dir, config) if config is not None else {}
-    known = known_files(record) if trust_status else None
-    snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
-    if config is None:
-        return snapshot, None, None
-    target = out_dir / config.package_name
-    found = unchanged_result(snapshot, config, target, record)
-    if found is None:
-        return snapshot, config, None
-    refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
-    per_category, warnings = found
-    return (
-        snapshot,
-        config,
-        BuildResult(
-            output=target,
-            config=config,
-            per_category=per_category,
-            changes=LockChanges((), (), (), False, config.version, config.version),
-            lock_path=cards_dir / LOCK_FILE,
-            warnings=warnings,
-            unchanged=True,
-        ),
     )

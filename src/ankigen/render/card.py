@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.errors import Problem
@@ -54,9 +54,6 @@ class RenderedCard:
     shown: str
     media: tuple[MediaFile, ...] = ()  # the images its fields show, once each
     warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
-    # what ``check.card_problems`` found, when the build worked it out (and cached it) already
-    checks: tuple[Problem, ...] | None = None
-    digest: str | None = None  # ``assemble.content_hash``, when the build worked it out already
     kind: str = BASIC  # the note type: for a cloze card, the fields are Text and Extra
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
 
@@ -68,6 +65,9 @@ class RenderedDeck:
     config: DeckConfig | None
     cards: tuple[RenderedCard, ...]
     problems: tuple[Problem, ...]
+    checks: tuple[Problem, ...] = ()  # what the card rules found in the cards, one by one
+    digests: dict[str, str] = field(default_factory=dict)  # by id: ``anki.notes.content_hash``
+    cache_warnings: tuple[Problem, ...] = ()  # what went wrong with the render cache itself
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,3 +111,45 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
     except YamlSyntaxError as exc:
         return Problem(shown, exc.line, f"front matter: {exc.message}")
     return RawCard(path, shown, front, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def display_paths(paths: Sequence[Path]) -> list[str]:
+    """``display_path`` of every path, resolving each folder once rather than every file."""
+    if os.sep != "/":
+        return [display_path(path) for path in paths]
+    cwd = os.path.realpath(os.getcwd())
+    prefix = cwd.rstrip("/") + "/"
+    folders: dict[str, str] = {}
+    shown: list[str] = []
+    for path in paths:
+        text = os.fspath(path)
+        if os.path.islink(text):  # the file itself resolves elsewhere: the slow, general way
+            shown.append(display_path(path))
+            continue
+        parent, name = os.path.split(text)
+        folder = folders.get(parent)
+        if folder is None:
+            folder = folders[parent] = os.path.realpath(parent or ".")
+        full = os.path.join(folder, name)
+        shown.append(full[len(prefix) :] if full.startswith(prefix) else path.as_posix())
+    return shown
+
+
+def display_named(cards_dir: Path, named: Sequence[tuple[str, Path, bool]]) -> list[str]:
+    """``display_path`` of every card file ``load.discover_named`` found below ``cards_dir``.
+
+    ``discover_named`` enters no linked folder, so a file that is not a link itself resolves
+    to the resolved cards folder and its name: one ``realpath`` for the whole deck.
+    """
+    if os.sep != "/":
+        return [display_path(path) for _, path, _ in named]
+    prefix = os.path.realpath(os.getcwd()).rstrip("/") + "/"
+    base = os.path.realpath(cards_dir).rstrip("/") + "/"
+    shown: list[str] = []
+    for name, path, link in named:
+        if link:
+            shown.append(display_path(path))
+            continue
+        full = base + name
+        shown.append(full[len(prefix) :] if full.startswith(prefix) else path.as_posix())
+    return shown
