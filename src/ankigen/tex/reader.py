@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 WHITESPACE = " \t\r\n"
+# what brace matching looks at: an escaped character (never a brace), a brace, a bracket
+BRACE_TOKENS = re.compile(r"\\.|[{}\]]", re.DOTALL)
 
 
 def matching_brace(text: str, i: int) -> int | None:
     """Where the ``{`` at ``i`` is closed (escaped braces such as ``\\{`` do not count), or
     ``None`` when it never is."""
-    depth, k = 0, i
-    while k < len(text):
-        char = text[k]
-        if char == "\\":
-            k += 2
-            continue
+    depth = 0
+    for token in BRACE_TOKENS.finditer(text, i):
+        char = token.group()
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
-                return k
-        k += 1
+                return token.start()
     return None
 
 
@@ -35,12 +35,9 @@ def option_end(text: str, i: int) -> tuple[int | None, str]:
     """Where the optional argument ``[…]`` opened at ``i`` is closed, as MathJax's
     GetBrackets finds it (a ``]`` inside braces does not close it); or ``None`` and why not:
     ``"brace"`` for a ``}`` that closes more than it opened, ``"end"`` when nothing closes it."""
-    depth, k = 0, i + 1
-    while k < len(text):
-        char = text[k]
-        if char == "\\":
-            k += 2
-            continue
+    depth = 0
+    for token in BRACE_TOKENS.finditer(text, i + 1):
+        char = token.group()
         if char == "{":
             depth += 1
         elif char == "}":
@@ -48,6 +45,5 @@ def option_end(text: str, i: int) -> tuple[int | None, str]:
                 return None, "brace"
             depth -= 1
         elif char == "]" and depth == 0:
-            return k, ""
-        k += 1
+            return token.start(), ""
     return None, "end"
