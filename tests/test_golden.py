@@ -38,7 +38,7 @@ def test_seed_card_html_matches_its_golden_file(card_id):
     card = seed_cards()[card_id]
     actual = (
         f"<!-- {card.id}: {card.title} -->\n"
-        f"<!-- Question -->\n{card.question_html}\n<!-- Answer -->\n{card.answer_html}\n"
+        f"<!-- Question -->\n{card.fields['Question']}\n<!-- Answer -->\n{card.fields['Answer']}\n"
     )
     check_golden(GOLDEN / "seed" / f"{card_id}.html", actual)
 

@@ -275,7 +275,10 @@ def _tamper_cache(home: Path, card_id: str, html: str) -> None:
         for key, outcome in entries.items():
             if outcome.rendered is not None and outcome.rendered.id == card_id:
                 rendered = outcome.rendered.__class__(
-                    **{**outcome.rendered.__dict__, "question_html": html}
+                    **{
+                        **outcome.rendered.__dict__,
+                        "fields": {**outcome.rendered.fields, "Question": html},
+                    }
                 )
                 fields = {**outcome.__dict__, "rendered": rendered, "problems": ()}
                 entries[key] = outcome.__class__(**fields)

@@ -116,4 +116,5 @@ def test_every_imported_card_passes_the_build_checks(listing, empty_cards):
         card, problems = validate_card(raw, config)
         assert problems == [] and card is not None
         assert card.tags == ()
-        assert scan(card.answer.text, path, card.answer.line).problems == ()
+        answer = card.sections["Answer"]
+        assert scan(answer.text, path, answer.line).problems == ()

@@ -166,3 +166,17 @@ def test_a_build_without_the_cache_never_loads_it(tmp_path):
         env=env,
     )
     assert "'cache'" in with_cache.stdout.splitlines()[-1]
+
+
+def test_only_the_note_kind_module_compares_kinds():
+    """Kinds differ in one place (``render.kinds``): nothing else tests ``kind == CLOZE``."""
+    found = []
+    for path in modules():
+        if path.relative_to(SRC).as_posix() == "render/kinds.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                if "CLOZE" in names:
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert found == []

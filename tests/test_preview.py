@@ -31,7 +31,7 @@ def expected_formulas(cards: Path) -> int:
     total = 0
     for card in rendered:
         for formula in card.formulas:
-            total += 2 if formula.to_html() in card.question_html else 1
+            total += 2 if formula.to_html() in card.fields["Question"] else 1
     return total
 
 

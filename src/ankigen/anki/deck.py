@@ -43,3 +43,14 @@ class DeckPackage:
     cloze_note_type: NoteTypeSpec | None = None  # only when some note is a cloze note
     cloze_note_type_mod: int = 0
     subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each category's subdeck
+
+    def note_types(self) -> list[tuple[NoteTypeSpec, int]]:
+        """Every note type of the package with its ``mod``, the deck's own first."""
+        types = [(self.note_type, self.note_type_mod)]
+        if self.cloze_note_type is not None:
+            types.append((self.cloze_note_type, self.cloze_note_type_mod))
+        return types
+
+    def note_type_of(self, kind: str) -> NoteTypeSpec | None:
+        """The note type of the notes of ``kind``, if the package has it."""
+        return next((spec for spec, _ in self.note_types() if spec.kind == kind), None)

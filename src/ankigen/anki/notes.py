@@ -12,17 +12,19 @@ from ankigen.anki.lock import CardStamp, Lock
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.errors import AnkigenError, Problem
 from ankigen.render.card import RenderedCard
+from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
 from ankigen.render.sanitize import unsafe_parts
 from ankigen.source.config import DeckConfig
-from ankigen.source.layout import BASIC, CLOZE, DECK_FILE, LOCK_FILE, RELEASE_FILE
+from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 
 RETIRED_TAG = "ankigen::retired"
 
 
 def note_fields(card: RenderedCard) -> tuple[str, ...]:
-    """The field values of a card, in the note type's field order (ID, Title, Question, Answer)."""
-    return (card.id, card.title, card.question_html, card.answer_html)
+    """The field values of a card, in its note type's field order: ID, Title, then the fields
+    of its kind (Question and Answer; Text and Extra)."""
+    return (card.id, card.title, *card.fields.values())
 
 
 def tag_order(tag: str) -> tuple[str, str]:
@@ -134,15 +136,11 @@ def assemble(
                 ),
                 tags=tombstone_tags(card_id),
                 position=position,
-                kind=CLOZE if tomb.clozes else BASIC,
+                kind=kind_of_note(tomb.clozes),
                 deck_id=subdeck_id(config, card_id.rstrip("0123456789")),
                 card_ords=card_ords(tomb.clozes),
             )
         )
-    if any(note.kind == CLOZE for note in notes) and (
-        cloze_note_type is None or lock.cloze_note_type is None
-    ):
-        raise ValueError("cloze notes need the cloze note type and its stamp in the lock")
     header = package_header(
         config,
         note_type,
@@ -151,6 +149,11 @@ def assemble(
         cloze_note_type,
         {note.deck_id for note in notes},
     )
+    missing = {note.kind for note in notes} - {spec.kind for spec, _ in header.note_types()}
+    if missing:
+        raise ValueError(
+            f"notes of kind {sorted(missing)} need their note type, stamped in the lock"
+        )
     package = replace(header, notes=tuple(notes), media=deck_media(cards))
     problems = unsafe_problems(package, sources or Sources(), {c.id: c.shown for c in cards})
     if problems:
@@ -175,7 +178,7 @@ def unsafe_problems(
     for the description."""
     problems = []
     for note in package.notes:
-        spec = package.cloze_note_type if note.kind == CLOZE else package.note_type
+        spec = package.note_type_of(note.kind)
         names = spec.field_names if spec is not None else ()
         for name, value in zip(names, note.fields, strict=False):
             for what in unsafe_parts(value):

@@ -93,7 +93,8 @@ class NoteTypeSpec:
     sort_field_index: int
     templates: tuple[tuple[str, int, str, str], ...]  # (name, id, front, back)
     css: str
-    kind: str = BASIC  # or CLOZE: Anki makes one card per deletion number, not per template
+    kind: str = BASIC  # the note kind whose notes use it (``render.kinds``)
+    model_type: int = 0  # Anki's: 0 a card per template, 1 a card per deletion number
 
     def content_hash(self) -> str:
         """A digest of everything a learner's Anki would import; it drives the type's ``mod``."""
@@ -133,6 +134,7 @@ def _spec(
     css: str,
     kind: str,
     template: tuple[str, int, str, str],
+    model_type: int = 0,
 ) -> NoteTypeSpec:
     """A note type of one template, its sort field given by name."""
     return NoteTypeSpec(
@@ -143,6 +145,7 @@ def _spec(
         templates=(template,),
         css=css,
         kind=kind,
+        model_type=model_type,
     )
 
 
@@ -157,6 +160,7 @@ CLOZE_FIELDS: tuple[tuple[str, int], ...] = (
 # Anki checks for duplicates, is unique.
 CLOZE_SORT_FIELD = "ID"
 CLOZE_TEMPLATE_NAME = "Cloze"
+CLOZE_MODEL = 1  # genanki.Model.CLOZE: a card per deletion number
 CLOZE_TEMPLATE_ID = 4539293392968637434
 
 CLOZE_FRONT = """\
@@ -190,9 +194,14 @@ def cloze_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
     """The cloze note type of a deck, under the deck's permanent ``cloze_note_type_id``."""
     template = (CLOZE_TEMPLATE_NAME, CLOZE_TEMPLATE_ID, CLOZE_FRONT, CLOZE_BACK)
     name = f"{deck_name} cloze (ankigen)"
-    return _spec(note_type_id, name, CLOZE_FIELDS, CLOZE_SORT_FIELD, CLOZE_CSS, CLOZE, template)
+    return _spec(
+        note_type_id, name, CLOZE_FIELDS, CLOZE_SORT_FIELD, CLOZE_CSS, CLOZE, template, CLOZE_MODEL
+    )
 
 
 def field_names(kind: str) -> tuple[str, ...]:
     """The field names of the note type of cards of ``type: kind``."""
-    return tuple(name for name, _ in (CLOZE_FIELDS if kind == CLOZE else FIELDS))
+    return tuple(name for name, _ in FIELDS_OF[kind])
+
+
+FIELDS_OF = {BASIC: FIELDS, CLOZE: CLOZE_FIELDS}

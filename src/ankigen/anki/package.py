@@ -25,7 +25,6 @@ import genanki
 from ankigen.anki.deck import DeckPackage, NoteRecord
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.anki.zipfast import zip_bytes
-from ankigen.source.layout import BASIC, CLOZE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.cpus import usable_cpus
 
@@ -51,7 +50,7 @@ class _StampedModel(genanki.Model):
                 for name, template_id, front, back in spec.templates
             ],
             css=spec.css,
-            model_type=genanki.Model.CLOZE if spec.kind == CLOZE else genanki.Model.FRONT_BACK,
+            model_type=spec.model_type,
             sort_field_index=spec.sort_field_index,
         )
         self.mod = mod
@@ -82,11 +81,9 @@ def write_collection(
     ``notes`` and ``cards`` are their rows when the caller has them (``note_rows``,
     ``card_rows``), else those of ``deck.notes``.
     """
-    models = {BASIC: genanki_model(deck.note_type, deck.note_type_mod)}
-    if deck.cloze_note_type is not None:
-        models[CLOZE] = genanki_model(deck.cloze_note_type, deck.cloze_note_type_mod)
+    models = [genanki_model(spec, mod) for spec, mod in deck.note_types()]
     gdeck = genanki.Deck(deck.deck_id, deck.deck_name, description=deck.description)
-    for model in models.values():
+    for model in models:
         gdeck.add_model(model)
     decks = [gdeck, *(genanki.Deck(deck_id, name) for deck_id, name in deck.subdecks)]
     conn = sqlite3.connect(db_path)
@@ -114,7 +111,7 @@ def write_collection(
 
 def note_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]:
     """The rows of the ``notes`` table for ``records``, notes of ``deck``."""
-    specs = {BASIC: deck.note_type, CLOZE: deck.cloze_note_type}
+    specs = {spec.kind: spec for spec, _ in deck.note_types()}
     return (_note_row(record, specs[record.kind]) for record in records)
 
 

@@ -22,8 +22,9 @@ from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
+from ankigen.render.kinds import kind_of_note
 from ankigen.source.config import SEMVER, DeckConfig, random_id
-from ankigen.source.layout import BASIC, CLOZE, LOCK_FILE, RELEASE_FILE
+from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
 from ankigen.tex.check import formula_problems
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
@@ -68,7 +69,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
     released = read_manifest(cards_dir / RELEASE_FILE)
     if released.cards and not lock.cards and not lock.retired:
         raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
-    clozes = [card.id for card in deck.cards if card.kind == CLOZE]
+    clozes = [card.id for card in deck.cards if card.clozes]  # they need the cloze note type
     cloze_type = None
     if clozes or _retired_clozes(lock, {card.id for card in deck.cards}):
         if config.cloze_note_type_id is None:
@@ -116,7 +117,7 @@ def stamp_lock(
     """The lock for ``cards`` (``lock.update_lock``), whose content digests are ``digests``
     (by id): ``now`` for what changed since ``lock``."""
     hashes = {card.id: digests[card.id] for card in cards}
-    clozes = {card.id: card.clozes for card in cards if card.kind == CLOZE}
+    clozes = {card.id: card.clozes for card in cards if card.clozes}
 
     def old_clozes(card_id: str) -> tuple[int, ...]:
         old = lock.cards.get(card_id) or lock.retired.get(card_id)
@@ -249,8 +250,8 @@ def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: st
         old = lock.cards.get(card.id)
         if old is None:
             continue
-        was = CLOZE if old.clozes else BASIC
-        if was == BASIC == card.kind:
+        was = kind_of_note(old.clozes)
+        if was == card.kind and not old.clozes:
             continue  # the common case: nothing can be lost
         line = lock.card_lines.get(card.id, 1)
         if was != card.kind:

@@ -20,7 +20,7 @@ from ankigen.release.changelog import read_manifest
 from ankigen.scrape.cardfile import card_path
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.controls import CONTROL, describe_control
-from ankigen.source.layout import CLOZE, LOCK_FILE, RELEASE_FILE
+from ankigen.source.layout import BASIC, CLOZE, KIND_SECTIONS, LOCK_FILE, RELEASE_FILE
 from ankigen.source.load import discover, read_card
 from ankigen.source.validate import CARD_ID
 
@@ -79,12 +79,13 @@ def next_id(prefix: str, taken: set[str] | dict[str, str]) -> str:
     return f"{prefix}{highest + 1:0{digits}d}"
 
 
-def skeleton(card_id: str, title: str, *, cloze: bool = False) -> str:
+def skeleton(card_id: str, title: str, kind: str = BASIC) -> str:
     """The text of a new card file with empty sections: it fails the check until written."""
     title_line = yaml.safe_dump({"title": title}, allow_unicode=True, width=10**6).strip()
-    kind = f"type: {CLOZE}\n" if cloze else ""
-    sections = "## Text\n\n\n## Extra\n\n" if cloze else "## Question\n\n\n## Answer\n\n"
-    return f"---\nid: {card_id}\n{title_line}\n{kind}tags: []\n---\n{sections}"
+    type_line = f"type: {kind}\n" if kind != BASIC else ""  # basic is what a card is unsaid
+    required, optional = KIND_SECTIONS[kind]
+    sections = "\n\n\n".join(f"## {name}" for name in required + optional) + "\n\n"
+    return f"---\nid: {card_id}\n{title_line}\n{type_line}tags: []\n---\n{sections}"
 
 
 def plan_new_card(
@@ -115,7 +116,7 @@ def plan_new_card(
     path = cards_dir / card_path(card_id, title)
     if path.exists():
         raise AnkigenError([Problem(display_path(path), 1, "the file exists already")])
-    return NewCard(card_id, path, skeleton(card_id, title, cloze=cloze))
+    return NewCard(card_id, path, skeleton(card_id, title, CLOZE if cloze else BASIC))
 
 
 def _category(config: DeckConfig, card_id: str | None, category: str | None) -> str:

@@ -25,6 +25,7 @@ from ankigen.commands.build import render_cards
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.render.card import RenderedCard
 from ankigen.render.cloze import reveal
+from ankigen.render.kinds import KINDS
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import BASIC, CLOZE
 from ankigen.util.atomic import atomic_write_bytes
@@ -168,19 +169,26 @@ def card_faces(card: RenderedCard, note_type: NoteTypeSpec) -> list[CardFaces]:
     fields = dict(zip(note_type.field_names, note_fields(card), strict=True))
     text = html.unescape(TAG_RE.sub(" ", CLOZE_MARK.sub(" ", " ".join(fields.values()))))
     search = " ".join(text.lower().split())
-    cloze = note_type.kind == CLOZE
+    kind = KINDS[card.kind]
     faces = []
-    for ordinal, (_, _, front_template, back_template) in enumerate(note_type.templates):
-        for number in card.clozes if cloze else (ordinal + 1,):
-            front = fill_template(front_template, fields, number=number)
-            back = fill_template(
-                back_template, {**fields, "FrontSide": front}, number=number, question=False
+    for index, number in kind.cards(card.clozes, len(note_type.templates)):
+        _, _, front_template, back_template = note_type.templates[index]
+        front = fill_template(front_template, fields, number=number)
+        back = fill_template(
+            back_template, {**fields, "FrontSide": front}, number=number, question=False
+        )
+        faces.append(
+            CardFaces(
+                card.id,
+                card.title,
+                note_tags(card),
+                front,
+                back,
+                search,
+                number - 1,
+                kind.numbered_by_deletion,
             )
-            faces.append(
-                CardFaces(
-                    card.id, card.title, note_tags(card), front, back, search, number - 1, cloze
-                )
-            )
+        )
     return faces
 
 

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.errors import Problem
-from ankigen.render.cloze import MAX_CLOZE, OPEN, ClozeField, protect
+from ankigen.render.cloze import protect
 from ankigen.render.cmark import render as render_markdown
 from ankigen.render.formulas import Formula, scan
+from ankigen.render.kinds import KINDS, deletion_problems
 from ankigen.render.media import MediaFile, resolve_image
 from ankigen.render.sanitize import clean, removed_parts
 from ankigen.source.config import DeckConfig
-from ankigen.source.layout import BASIC, CLOZE
+from ankigen.source.layout import BASIC
 from ankigen.source.validate import CardSource, Section
 from ankigen.tex.check import shipped_tex
 from ankigen.tex.safety import typeset_formulas
@@ -48,13 +49,12 @@ class RenderedCard:
     category: str
     title: str
     tags: tuple[str, ...]
-    question_html: str
-    answer_html: str
+    fields: dict[str, str]  # the HTML of each field after ID and Title, by name, in order
     formulas: tuple[Formula, ...]
     shown: str
     media: tuple[MediaFile, ...] = ()  # the images its fields show, once each
     warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
-    kind: str = BASIC  # the note type: for a cloze card, the fields are Text and Extra
+    kind: str = BASIC  # its note kind (``render.kinds``), which names its fields
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
 
 
@@ -91,29 +91,27 @@ class Renderer:
         self.cards_dir = cards_dir
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
-        """Render both sections of ``card``; problems (errors and warnings) found on the way."""
-        cloze = card.kind == CLOZE
-        question = self.section(card.question, card.shown, card.path, cloze=cloze)
-        answer = self.section(card.answer, card.shown, card.path)  # Extra: Anki shows it as is
-        problems = [*question.problems, *answer.problems]
-        if cloze:
-            problems.extend(_cloze_card_problems(card, question, answer))
-        else:
-            problems.extend(_stray_deletions(card))
-        media = {m.name: m for m in (*question.media, *answer.media)}
+        """Render every section of ``card``; problems (errors and warnings) found on the way."""
+        kind = KINDS[card.kind]
+        sections = {
+            name: self.section(section, card.shown, card.path, cloze=name in kind.deletions_in)
+            for name, section in card.sections.items()
+        }
+        problems = [problem for part in sections.values() for problem in part.problems]
+        problems.extend(kind.card_problems(card, sections))
+        media = {m.name: m for part in sections.values() for m in part.media}
         rendered = RenderedCard(
             id=card.id,
             category=card.category,
             title=html.escape(card.title, quote=False),
             tags=card.tags,
-            question_html=question.html,
-            answer_html=answer.html,
-            formulas=question.formulas + answer.formulas,
+            fields={name: part.html for name, part in sections.items()},
+            formulas=tuple(f for part in sections.values() for f in part.formulas),
             shown=card.shown,
             media=tuple(media[name] for name in sorted(media)),
             warnings=tuple(p for p in problems if not p.is_error),
             kind=card.kind,
-            clozes=question.clozes,
+            clozes=kind.numbers(sections),
         )
         return rendered, problems
 
@@ -166,7 +164,7 @@ class Renderer:
             split = PLACEHOLDER.split(html_out)  # text, formula index, text, …
             field = protect([scanned.pieces[int(x)] if k % 2 else x for k, x in enumerate(split)])
             html_out, numbers = field.html, field.numbers
-            problems.extend(_deletion_problems(field, section, shown))
+            problems.extend(deletion_problems(field, section, shown))
         else:
             by_index = {
                 index: piece.to_html()
@@ -211,95 +209,6 @@ def _unseen_formulas(
             "`$$…$$`, and a literal `\\(` in a code span: `` `\\(` ``",
         )
     ]
-
-
-def _deletion_line(section: Section, number: int) -> int:
-    """The line of the first ``{{c<number>::`` in ``section``, or where the section starts."""
-    found = section.text.find(f"{{{{c{number}::")
-    return section.line + section.text.count("\n", 0, found) if found >= 0 else section.line
-
-
-def _deletion_problems(field: ClozeField, section: Section, shown: str) -> list[Problem]:
-    """What is wrong with the deletions of one cloze field."""
-    problems = []
-    for number in sorted(set(field.unclosed)):
-        problems.append(
-            Problem(
-                shown,
-                _deletion_line(section, number),
-                f"`{{{{c{number}::` is never closed by `}}}}`",
-            )
-        )
-    for number in sorted(set(field.unclosed_in_formula)):
-        problems.append(
-            Problem(
-                shown,
-                _deletion_line(section, number),
-                f"`{{{{c{number}::` opens inside a formula but does not close in it: a deletion "
-                "is either inside one formula or around whole formulas",
-            )
-        )
-    for number in field.numbers:
-        if number == 0 or number > MAX_CLOZE:
-            problems.append(
-                Problem(
-                    shown,
-                    _deletion_line(section, number),
-                    f"deletion c{number}: deletions are numbered c1 to c{MAX_CLOZE}",
-                )
-            )
-    for number in sorted({d.number for d in field.deletions if d.empty}):
-        problems.append(
-            Problem(
-                shown,
-                _deletion_line(section, number),
-                f"deletion c{number} is empty: its card would ask for nothing",
-            )
-        )
-    return problems
-
-
-def _stray_deletions(card: CardSource) -> list[Problem]:
-    """A ``{{c1::…}}`` in a basic card: Anki shows it as typed, braces and all."""
-    for section in (card.question, card.answer):
-        found = OPEN.search(section.text)
-        if found:
-            return [
-                Problem.warning(
-                    card.shown,
-                    _deletion_line(section, int(found.group(1))),
-                    f"`{found.group(0)}` in a basic card shows as typed: add `type: cloze` to "
-                    "the front matter to make it a cloze card",
-                )
-            ]
-    return []
-
-
-def _cloze_card_problems(
-    card: CardSource, text: RenderedSection, extra: RenderedSection
-) -> list[Problem]:
-    """A cloze card needs a deletion in its Text; one in its Extra makes no card."""
-    problems = []
-    if not text.clozes:
-        problems.append(
-            Problem(
-                card.shown,
-                card.question.line,
-                "a cloze card needs at least one deletion, like `{{c1::hidden text}}`, "
-                "in `## Text`",
-            )
-        )
-    in_extra = OPEN.search(extra.html)
-    if in_extra:
-        problems.append(
-            Problem.warning(
-                card.shown,
-                _deletion_line(card.answer, int(in_extra.group(1))),
-                "a deletion in `## Extra` makes no card and shows as typed: "
-                "deletions belong in `## Text`",
-            )
-        )
-    return problems
 
 
 def _source_lines(pieces: tuple[str | Formula, ...], first_line: int, newlines: int) -> list[int]:

@@ -6,3 +6,9 @@ DECK_FILE = "deck.yaml"  # the deck's identity and settings
 LOCK_FILE = "ankigen.lock"  # what builds remember: each note's id, digest and time
 RELEASE_FILE = "ankigen.release.json"  # the last release: its version and cards
 BASIC, CLOZE = "basic", "cloze"  # a card's ``type:`` in its front matter, and its note type
+# Each kind's sections, which become its note's fields after ID and Title, in this order:
+# the required ones, then the optional ones. A cloze card's Text holds its deletions.
+KIND_SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    BASIC: (("Question", "Answer"), ()),
+    CLOZE: (("Text",), ("Extra",)),
+}

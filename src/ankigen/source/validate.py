@@ -11,17 +11,13 @@ from typing import Any
 from ankigen.errors import Problem
 from ankigen.source.config import DeckConfig
 from ankigen.source.controls import CONTROL, describe_control
-from ankigen.source.layout import BASIC, CLOZE
+from ankigen.source.layout import BASIC, KIND_SECTIONS
 from ankigen.source.load import RawCard
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type")
-SECTIONS = ("Question", "Answer")
-# a cloze card: the text with its deletions, and optionally more to show on the back
-CLOZE_SECTIONS = ("Text",)
-CLOZE_OPTIONAL = ("Extra",)
-TYPES = (BASIC, CLOZE)
+TYPES = tuple(KIND_SECTIONS)
 HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -43,12 +39,9 @@ class CardSource:
     category: str
     title: str
     tags: tuple[str, ...]
-    question: Section
-    answer: Section
+    sections: dict[str, Section]  # by name, in the order of the note's fields (KIND_SECTIONS)
     id_line: int
     path: Path | None = None  # the card file, which image paths are relative to
-    # ``basic``: question and answer; ``cloze``: ``question`` is the Text with its deletions
-    # and ``answer`` the Extra (empty when the card has none)
     kind: str = BASIC
 
 
@@ -105,13 +98,11 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         problem("type", f"`type` must be {' or '.join(TYPES)}, not {kind!r}")
         return None, problems
 
-    if kind == CLOZE:
-        sections = _sections(raw, problems, CLOZE_SECTIONS, CLOZE_OPTIONAL)
-        if sections is not None:
-            extra = sections.get("Extra") or Section("", sections["Text"].line)
-            sections = {"Question": sections["Text"], "Answer": extra}
-    else:
-        sections = _sections(raw, problems)
+    required, optional = KIND_SECTIONS[kind]
+    sections = _sections(raw, problems, kind)
+    if sections is not None:  # an optional section left out is an empty one
+        last = sections[required[-1]].line
+        sections = {name: sections.get(name) or Section("", last) for name in required + optional}
     if card_id is None or title is None or tags is None or sections is None:
         return None, problems
     return (
@@ -121,8 +112,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             category=category,
             title=title,
             tags=tags,
-            question=sections["Question"],
-            answer=sections["Answer"],
+            sections=sections,
             id_line=front.key_lines["id"],
             path=raw.path,
             kind=kind,
@@ -164,14 +154,10 @@ def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
     return tuple(tags)
 
 
-def _sections(
-    raw: RawCard,
-    problems: list[Problem],
-    required: tuple[str, ...] = SECTIONS,
-    optional: tuple[str, ...] = (),
-) -> dict[str, Section] | None:
-    """Split the body at its ``## `` headings: the ``required`` sections, then any ``optional``
-    ones, in that order; a required section must not be empty (Question then Answer)."""
+def _sections(raw: RawCard, problems: list[Problem], kind: str) -> dict[str, Section] | None:
+    """Split the body at its ``## `` headings: the sections of a card of ``kind``, required
+    ones then optional ones, in that order; a required section must not be empty."""
+    required, optional = KIND_SECTIONS[kind]
     known = required + optional
     lines = raw.body.split("\n")
     found: list[tuple[str, int, int]] = []  # (name, heading index, file line)
@@ -195,7 +181,7 @@ def _sections(
                     Problem(
                         raw.shown,
                         file_line,
-                        f"unknown section `## {name}` ({_section_rule(required, optional)}; "
+                        f"unknown section `## {name}` ({_section_rule(kind)}; "
                         "use ### for headings inside them)",
                     )
                 )
@@ -243,13 +229,14 @@ def _sections(
     return sections if set(required) <= set(sections) else None
 
 
-def _section_rule(required: tuple[str, ...], optional: tuple[str, ...]) -> str:
+def _section_rule(kind: str) -> str:
     """``a card has `## Question` and `## Answer```, for messages about sections."""
-    if not optional:
-        return "a card has " + " and ".join(f"`## {name}`" for name in required)
+    required, optional = KIND_SECTIONS[kind]
     have = " and ".join(f"`## {name}`" for name in required)
+    if not optional:
+        return f"a card has {have}"
     maybe = " and ".join(f"`## {name}`" for name in optional)
-    return f"a cloze card has {have} and optionally {maybe}"
+    return f"a {kind} card has {have} and optionally {maybe}"
 
 
 def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
