@@ -1,9 +1,9 @@
 """ankigen: build a versioned, update-safe Anki deck from a folder of Markdown cards.
 
-The pipeline, one module a stage:
-``config`` (deck.yaml) → ``load`` (card files) → ``validate`` → ``mathtex`` / ``render``
-(Markdown and math to card HTML) → ``notetype`` / ``assemble`` (notes, GUIDs, times from
-``lock``) → ``package`` (a reproducible ``.apkg``). ``build`` runs the stages in order.
+The pipeline, one folder a stage (README: How the code is laid out): ``source`` (deck.yaml,
+card files) → ``render`` (Markdown and formulas to field HTML; ``tex`` checks the TeX) →
+``checks`` (card and deck rules) → ``anki`` (notes, the lock, the package) and ``release``.
+``commands`` run the stages in order; ``cache`` lets them skip what is unchanged.
 """
 
 __version__ = "0.1.0"  # the one place it is set; pyproject.toml reads it from here

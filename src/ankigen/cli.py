@@ -106,7 +106,7 @@ JSON_OPTION = click.option(
 @contextmanager
 def progress_bar(quiet: bool) -> Iterator[Progress]:
     """A ``progress(done, total)`` that shows click's bar on standard error, but only on a
-    terminal, for enough cards to render (``progress.worth_showing``), and not ``quiet``."""
+    terminal, for enough cards to render (``util.progress.worth_showing``), and not ``quiet``."""
     shown = not quiet and sys.stderr.isatty()
     bars: list[Any] = []
     reached = [0]

@@ -112,7 +112,7 @@ def assemble(
     update to say so instead of lingering unexplained. Cloze cards are notes of
     ``cloze_note_type``; with ``subdecks`` on, each note goes to its category's subdeck.
 
-    Nothing leaves without a last look (``sanitize.unsafe_parts``): a field, title or
+    Nothing leaves without a last look (``render.sanitize.unsafe_parts``): a field, title or
     description that is not safe as it is raises ``AnkigenError`` naming where it came from
     (``sources``), whether it was rendered now, read from the render cache, or taken from the
     committed lock or release record.

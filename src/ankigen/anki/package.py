@@ -2,9 +2,9 @@
 
 genanki builds the collection database; this module pins what genanki takes from the
 clock (note and card ids and times come from the lock) and writes the zip itself
-(``zipfast``), with fixed entry dates and sorted entries, since genanki's writer stamps
+(``anki.zipfast``), with fixed entry dates and sorted entries, since genanki's writer stamps
 entries with "now".
-The file appears atomically (``atomic``): an earlier package stays whole until then.
+The file appears atomically (``util.atomic``): an earlier package stays whole until then.
 Images go in as Anki expects: zip entries ``0``, ``1``, … and a ``media`` JSON map from
 those numbers to file names, numbered in name order so that the bytes never vary.
 """

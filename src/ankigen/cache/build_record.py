@@ -1,6 +1,6 @@
 """A build remembers what it was made from, so that a build in which nothing changed stops early.
 
-After a build, ``build.json`` in the cards folder's cache folder (``rendercache``) holds a
+After a build, ``build.json`` in the cards folder's cache folder (``cache.render_cache``) holds a
 digest of everything the build read, the package's path and SHA-256, and what the build
 reported. Everything the build read is: every file below the cards folder, by path and bytes
 (cards, ``deck.yaml``, the lock, images; version-control folders aside; a symbolic link by

@@ -1,8 +1,8 @@
 """The check stage: everything that would break on a learner's device, found before shipping.
 
 ``build`` runs it first and ``ankigen check`` runs it alone; it writes nothing. It judges the
-rendered deck (``render.RenderedDeck``): every formula must typeset in Anki's MathJax
-(``mathcheck``), notes must stay a reasonable size, and the new version must update the
+rendered deck (``render.card.RenderedDeck``): every formula must typeset in Anki's MathJax
+(``tex.check``), notes must stay a reasonable size, and the new version must update the
 old one safely (against the lock): a card that disappears leaves learners a retired note
 and a note type *schema* change stops every learner's notes from updating, so both need a
 new major version; a content change without any version bump is a warning.
@@ -114,7 +114,7 @@ def stamp_lock(
     note_type: NoteTypeSpec,
     cloze_type: NoteTypeSpec | None,
 ) -> tuple[Lock, LockChanges]:
-    """The lock for ``cards`` (``lock.update_lock``), whose content digests are ``digests``
+    """The lock for ``cards`` (``anki.lock.update_lock``), whose content digests are ``digests``
     (by id): ``now`` for what changed since ``lock``."""
     hashes = {card.id: digests[card.id] for card in cards}
     clozes = {card.id: card.clozes for card in cards if card.clozes}

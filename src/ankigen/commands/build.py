@@ -3,7 +3,7 @@
 ``render_deck`` is the one place where cards are loaded, validated and rendered; ``check``
 (the check stage) judges the result, and ``build`` writes the package only when the check
 passes. Before all that, ``build`` looks for a shortcut: nothing changed since the last
-build (``buildrecord``), and then nothing is done at all.
+build (``cache.build_record``), and then nothing is done at all.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def build(
     written. A package of this version that exists with other content is an error (a built
     version never changes) unless ``force``. With ``use_cache``, the render cache saves
     work, and when nothing the last build read has changed, nothing is done at all
-    (``buildrecord``); files whose status is as the last build recorded are not read again,
+    (``cache.build_record``); files whose status is as the last build recorded are not read again,
     unless ``read_all`` or ``frozen`` (a release, CI). ``progress`` hears how the rendering
     goes.
     """

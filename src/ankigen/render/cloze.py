@@ -26,7 +26,7 @@ OPEN = re.compile(r"\{\{c(\d+)::")
 CLOSE = "}}"
 TOKEN = re.compile(r"\{\{c(?P<number>\d+)::|\}\}")
 HINT = "::"
-# A note has room for this many card ids (``lock.NOTE_ID_STEP``): card id = note id + c - 1.
+# A note has room for this many card ids (``anki.lock.NOTE_ID_STEP``): card id = note id + c - 1.
 MAX_CLOZE = 100
 MATH_DELIMITER = re.compile(r"\\[()\[\]]")
 

@@ -13,7 +13,7 @@ without a word: they are the author's notes, not content.
 ``unsafe_parts`` is the last look at assembly: every field, title and deck description that
 goes into a package (whether rendered now, read from the render cache, or taken from the
 committed lock and release record) must come out of the same sanitizer unchanged, hold no
-control character, and hold no formula that ``texsafety`` refuses.
+control character, and hold no formula that ``tex.safety`` refuses.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _keep_at_assembly(tag: str, attribute: str, value: str) -> str | None:
 
 
 # The last look at assembly: what ``clean`` keeps, images named as bundled media are, and the
-# hidden span of a retired cloze card (``assemble.tombstone_fields``).
+# hidden span of a retired cloze card (``anki.notes.tombstone_fields``).
 _GATE = _cleaner(
     _keep_at_assembly,
     {**ALLOWED_ATTRIBUTES, "span": {"class", "style"}},
@@ -122,7 +122,7 @@ def clean(html: str, media: Collection[str] = ()) -> str:
 def unsafe_parts(html: str) -> list[str]:
     """What in ``html``, a finished field, title or description, is not safe to hand a
     learner's Anki: a control character, HTML the sanitizer would remove, a formula that
-    ``texsafety`` refuses. Empty when it is safe as it is."""
+    ``tex.safety`` refuses. Empty when it is safe as it is."""
     found = []
     control = CONTROL.search(html)
     if control:

@@ -9,7 +9,7 @@ The scrape keeps one paragraph per line, so each line becomes a Markdown block:
 * ``Where`` / ``Where:`` stays a paragraph and the definition lines under it become ``- ``
   bullets; ``• …`` lines become bullets too.
 * A line that is all TeX becomes ``$$…$$``; TeX inside prose becomes ``$…$`` (see
-  ``mathguess``). Everything else is prose, escaped so Markdown shows it as written:
+  ``scrape.mathguess``). Everything else is prose, escaped so Markdown shows it as written:
   ``$`` → ``\\$``, ``<eos>`` → ``\\<eos>``, ``*`` ``_`` and backticks escaped, ``&`` kept.
 * A line that points at an image (``the below image shows …``) gets a note that the image
   was lost in the scrape: the listing never contains images.

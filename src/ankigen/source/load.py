@@ -136,7 +136,7 @@ def display_paths(paths: Sequence[Path]) -> list[str]:
 
 
 def display_named(cards_dir: Path, named: Sequence[tuple[str, Path, bool]]) -> list[str]:
-    """``display_path`` of every card file ``load.discover_named`` found below ``cards_dir``.
+    """``display_path`` of every card file ``discover_named`` found below ``cards_dir``.
 
     ``discover_named`` enters no linked folder, so a file that is not a link itself resolves
     to the resolved cards folder and its name: one ``realpath`` for the whole deck.

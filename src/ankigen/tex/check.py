@@ -13,7 +13,7 @@ Two kinds of findings: ``mathjax`` ones are what MathJax itself rejects; the oth
 ankigen's stricter rules for things MathJax silently gets wrong for a learner (a ``%`` that
 comments out the rest of the formula, a stray ``$``, a raw line break in inline math, a display
 environment inside inline math). What a formula may make MathJax do on a learner's device
-(links, styles, ``\\require``) is ``texsafety``'s rule, added here. Macros defined with
+(links, styles, ``\\require``) is ``tex.safety``'s rule, added here. Macros defined with
 ``\\newcommand`` and friends count only inside the formula that defines them: on a phone, the
 order in which formulas are typeset is not the order in the deck.
 """

@@ -190,7 +190,7 @@ class Checker(MacroReader):
             i = self._arguments(text, i, name, self.defined[name].spec)
             self._atom(top)
             return i
-        if name == "require":  # refused by ``texsafety``: it loads code at review time
+        if name == "require":  # refused by ``tex.safety``: it loads code at review time
             return self._arguments(text, i, name, "t")
         entry = self.tables.macros.get(name)
         if entry is None:

@@ -22,7 +22,7 @@ The arguments of these commands must be written out where the command stands: a 
 parameter (``#1``) or a control sequence in them, or the command without its braces (as in
 ``\\let\\h\\href``), is refused, since no check could see what it receives. ``hazards`` reads
 only the formula's text, so the same rule serves the check stage and the last look at
-assembly (``sanitize.gate``), whatever a cache says.
+assembly (``render.sanitize.unsafe_parts``), whatever a cache says.
 """
 
 from __future__ import annotations
