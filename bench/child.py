@@ -5,7 +5,9 @@ Usage: ``python bench/child.py TASK ARGS...`` with TASK one of
 - ``build CARDS OUT [extra ankigen build options]``: ``ankigen build`` in this process;
 - ``check CARDS``: ``ankigen check``;
 - ``floor NOTES_JSON OUT``: genanki alone writes pre-rendered notes (the floor);
-- ``markdown CARDS OUT``: the plain approach, ``markdown.markdown()`` per card, then genanki.
+- ``markdown CARDS OUT``: the plain approach, ``markdown.markdown()`` per card, then genanki;
+- ``ankdown CARDS OUT``: ankdown, the fastest Markdown-to-Anki peer (C Markdown, no checks),
+  on the same cards written in its own format (``bench/synth.py``'s ``ankdown_text``).
 
 The last line of standard output is a JSON report: exit status, peak memory, and the time
 spent inside this process. While the task runs, a thread samples the resident memory of this
@@ -169,6 +171,19 @@ def markdown_per_card(cards: Path, out: Path) -> None:
     genanki.Package(deck).write_to_file(out / "markdown.apkg", timestamp=1_800_000_000)
 
 
+def ankdown(cards: Path, out: Path) -> None:
+    """ankdown on a folder of its own card files, as its command line runs it, into one .apkg."""
+    from ankdown import ankdown as peer
+
+    out.mkdir(parents=True, exist_ok=True)
+    # ``$…$`` math, as ``--config "{dollar: True}"`` would set it; ankdown 0.7.1 reads that
+    # option with a PyYAML call that PyYAML 6 no longer has
+    peer.CONFIG["dollar"] = True
+    sys.argv = ["ankdown", "-r", str(cards.resolve()), "-p", str((out / "ankdown.apkg").resolve())]
+    with contextlib.redirect_stdout(io.StringIO()):
+        peer.main()
+
+
 def main(argv: list[str]) -> int:
     """Run the task named in ``argv`` and print its report as the last line."""
     task, *args = argv
@@ -183,6 +198,8 @@ def main(argv: list[str]) -> int:
         floor(Path(args[0]), Path(args[1]))
     elif task == "markdown":
         markdown_per_card(Path(args[0]), Path(args[1]))
+    elif task == "ankdown":
+        ankdown(Path(args[0]), Path(args[1]))
     else:
         raise SystemExit(f"unknown task {task!r}")
     elapsed = time.perf_counter() - START

@@ -106,3 +106,20 @@ def generate(cards_dir: Path, size: int, seed: int = 8) -> list[Path]:
         path.write_text(card_text(rng, card_id), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def ankdown_text(card_file: str) -> str:
+    """A card file of ours in ankdown's own format: front, ``%``, back, ``%``, tags."""
+    _, front, body = card_file.split("---\n", 2)
+    tags = front.split("tags: [", 1)[1].split("]", 1)[0].replace(",", "")
+    question, answer = body.split("## Answer\n\n", 1)
+    question = question.replace("## Question\n\n", "", 1).strip()
+    return f"{question}\n\n%\n\n{answer.strip()}\n\n%\n\n{tags}\n"
+
+
+def generate_ankdown(cards_dir: Path, target: Path) -> None:
+    """The same cards as ``cards_dir`` holds, one ankdown file each, in ``target``."""
+    for path in sorted(cards_dir.rglob("*.md")):
+        card = target / path.relative_to(cards_dir)
+        card.parent.mkdir(parents=True, exist_ok=True)
+        card.write_text(ankdown_text(path.read_text(encoding="utf-8")), encoding="utf-8")
