@@ -33,9 +33,10 @@ class YamlSyntaxError(Exception):
 
 def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
     """Parse ``text`` (which starts at ``first_line`` of its file) as a YAML mapping."""
-    try:
-        node = yaml.compose(text, Loader=SafeLoader)
-        data = yaml.load(text, Loader=SafeLoader) if node is not None else None
+    loader = SafeLoader(text)
+    try:  # one parse: the node tree gives the keys' lines, and the values are built from it
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -45,6 +46,8 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
         raise YamlSyntaxError(line, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(first_line, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     if data is None:
         return YamlMapping({}, {}, first_line)
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
