@@ -144,15 +144,12 @@ def description_html(changes: ReleaseChanges) -> str:
     return f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
 
 
-def read_manifest(path: Path, raw: bytes | None = None) -> ReleaseManifest:
-    """The last release's manifest; an empty one when there was no release yet.
-
-    ``raw`` is the file's bytes when the caller has read them already.
-    """
-    if raw is None and not path.exists():
+def read_manifest(path: Path) -> ReleaseManifest:
+    """The last release's manifest; an empty one when there was no release yet."""
+    if not path.exists():
         return ReleaseManifest()
     try:
-        text = path.read_text(encoding="utf-8") if raw is None else raw.decode("utf-8")
+        text = path.read_text(encoding="utf-8")
         data = json.loads(text)
         if data.get("format") != RELEASE_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")

@@ -2,7 +2,7 @@
 
 Markdown is CommonMark with GitHub's tables, rendered by cmark-gfm (GitHub's own C
 implementation, see ``cmark``), so cards render as GitHub shows them: list items continue
-at the item's text indent, not at Python-Markdown's fixed four spaces. Formulas are
+at the item's text indent, not at a fixed four spaces as in some other converters. Formulas are
 cut out by ``render.formulas`` first and stand in the Markdown as placeholders from Unicode's
 private-use area, which Markdown passes through as plain text; after converting, each
 placeholder is replaced by its formula's HTML. Markdown never sees TeX.

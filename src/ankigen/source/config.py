@@ -59,14 +59,11 @@ class DeckConfig:
         return f"{self.slug}-{self.version}.apkg"
 
 
-def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
-    """Read and check ``cards_dir/deck.yaml``; raise ``AnkigenError`` listing every problem.
-
-    ``data`` is the file's bytes when the caller has read them already.
-    """
+def load_config(cards_dir: Path) -> DeckConfig:
+    """Read and check ``cards_dir/deck.yaml``; raise ``AnkigenError`` listing every problem."""
     path = cards_dir / DECK_FILE
     shown = display_path(path)
-    doc = _read_deck_yaml(path, shown, data)
+    doc = _read_deck_yaml(path, shown)
     problems: list[Problem] = []
 
     def problem(key: str | None, message: str) -> None:
@@ -132,14 +129,14 @@ def load_config(cards_dir: Path, data: bytes | None = None) -> DeckConfig:
     )
 
 
-def _read_deck_yaml(path: Path, shown: str, data: bytes | None) -> YamlMapping:
+def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
     """deck.yaml parsed, with its keys' lines; raise ``AnkigenError`` when it cannot be."""
-    if data is None and not path.is_file():
+    if not path.is_file():
         raise AnkigenError(
             [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
         )
     try:
-        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
     controls = control_problems(text.replace("\r\n", "\n"), shown)
