@@ -19,7 +19,7 @@ control character, and hold no formula that ``tex.safety`` refuses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from html import unescape
 from html.parser import HTMLParser
 
@@ -62,6 +62,7 @@ SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 SCRIPT_REASON = "it would run as a script on every learner's device"
 NETWORK_REASON = "it would load from the network (failing offline, revealing the learner's IP)"
 UNLISTED_REASON = "not on ankigen's list of safe HTML"
+HTML_REMOVED = "HTML that ankigen's sanitizer removes"
 
 
 def _attribute_filter(media: Collection[str]) -> Callable[[str, str, str], str | None]:
@@ -119,6 +120,19 @@ def clean(html: str, media: Collection[str] = ()) -> str:
     return _cleaner(_attribute_filter(frozenset(media))).clean(html)
 
 
+def unsafe_fields(fields: Sequence[str]) -> list[tuple[int, str]]:
+    """``unsafe_parts`` of each of ``fields`` (a note's), as (index, what); the searches that
+    need no parse run once over the whole note."""
+    joined = "\n".join(fields)  # neither search matches across a line break
+    if CONTROL.search(joined) or GUARDED_NAME.search(joined):
+        return [(index, what) for index, field in enumerate(fields) for what in unsafe_parts(field)]
+    return [
+        (index, HTML_REMOVED)
+        for index, field in enumerate(fields)
+        if "<" in field and unescape(_GATE.clean(field)) != unescape(field)
+    ]
+
+
 def unsafe_parts(html: str) -> list[str]:
     """What in ``html``, a finished field, title or description, is not safe to hand a
     learner's Anki: a control character, HTML the sanitizer would remove, a formula that
@@ -130,7 +144,7 @@ def unsafe_parts(html: str) -> list[str]:
     # compared as text: the serializer may spell a character another way (U+00A0 as &nbsp;);
     # without a "<" there is no tag, and text can be nothing but text
     if "<" in html and unescape(_GATE.clean(html)) != unescape(html):
-        found.append("HTML that ankigen's sanitizer removes")
+        found.append(HTML_REMOVED)
     if GUARDED_NAME.search(html):
         for tex, _ in typeset_formulas(html):
             found.extend(f"formula \\({tex}\\): {message}" for message in hazards(tex))

@@ -76,6 +76,8 @@ def formula_problems(formula: Formula, shown: str) -> list[Problem]:
     messages.extend(hazards(tex))
     if not formula.display and "\n" in formula.tex.strip():
         messages.insert(0, "line break inside inline math: keep $…$ on one line, or use $$…$$")
+    if not messages:
+        return []
     source = _abbreviate(formula)
     return [Problem(shown, formula.line, f"formula {source}: {message}") for message in messages]
 
