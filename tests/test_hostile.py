@@ -363,3 +363,20 @@ def test_what_ships_imports_into_real_anki_with_nothing_that_runs(built, runner,
     assert "&lt;img src=x onerror=" in joined  # the retired title, as text
     assert r"\href{https://en.wikipedia.org/wiki/Linear_regression#Assumptions}" in joined
     assert all(formula[1:-1] in joined for formula in ALLOWED_FORMULAS[1:3])
+
+
+def test_the_last_look_finds_the_same_on_every_core(monkeypatch):
+    """A large deck's last look runs in worker processes: it finds what one process finds,
+    at the same note and field."""
+    from ankigen.render import sanitize
+
+    clean_note = ("ML0001", "A title", "<p>Why <em>this</em>?</p>", r"<p>\(x^2\)</p>", "ML")
+    notes = [clean_note] * 40
+    notes[7] = (*clean_note[:2], "<p>x</p><script>alert(1)</script>", *clean_note[3:])
+    notes[33] = (*clean_note[:3], r"<p>\(\href{javascript:alert(1)}{x}\)</p>", "M\x1fL")
+    serial = sanitize._unsafe_in((0, len(notes)), notes)
+    monkeypatch.setattr(sanitize, "PARALLEL_MIN_NOTES", 4)
+    monkeypatch.setattr(sanitize, "usable_cpus", lambda: 2)
+    parallel = sanitize.unsafe_notes(notes)
+    assert parallel == serial
+    assert [(number, index) for number, index, _ in parallel] == [(7, 2), (33, 3), (33, 4)]

@@ -14,7 +14,7 @@ from ankigen.errors import AnkigenError, Problem
 from ankigen.render.card import RenderedCard
 from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
-from ankigen.render.sanitize import unsafe_fields, unsafe_parts
+from ankigen.render.sanitize import unsafe_notes, unsafe_parts
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 
@@ -178,25 +178,26 @@ def unsafe_problems(
     for the description."""
     problems = []
     names_of = {spec.kind: spec.field_names for spec, _ in package.note_types()}
-    for note in package.notes:
+    texts = [(*note.fields, *note.tags) for note in package.notes]
+    for number, index, what in unsafe_notes(texts):
+        note = package.notes[number]
+        if index >= len(note.fields):
+            tag = note.tags[index - len(note.fields)]
+            problems.append(Problem(sources.deck, 1, f"tag {tag!r} of {note.card_id}: {what}"))
+            continue
         names = names_of.get(note.kind, ())
-        for index, what in unsafe_fields((*note.fields, *note.tags)):
-            if index >= len(note.fields):
-                tag = note.tags[index - len(note.fields)]
-                problems.append(Problem(sources.deck, 1, f"tag {tag!r} of {note.card_id}: {what}"))
-                continue
-            name = names[index] if index < len(names) else f"field {index + 1}"
-            if note.card_id in card_files:
-                problems.append(altered_card(card_files[note.card_id], note.card_id, name, what))
-            else:
-                problems.append(
-                    Problem(
-                        sources.lock,
-                        1,
-                        f"the retired card {note.card_id} is not safe in a package "
-                        f"({name}: {what}): restore {LOCK_FILE} from version control",
-                    )
+        name = names[index] if index < len(names) else f"field {index + 1}"
+        if note.card_id in card_files:
+            problems.append(altered_card(card_files[note.card_id], note.card_id, name, what))
+        else:
+            problems.append(
+                Problem(
+                    sources.lock,
+                    1,
+                    f"the retired card {note.card_id} is not safe in a package "
+                    f"({name}: {what}): restore {LOCK_FILE} from version control",
                 )
+            )
     problems.extend(
         Problem(
             sources.release,

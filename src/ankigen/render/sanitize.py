@@ -18,7 +18,9 @@ control character, and hold no formula that ``tex.safety`` refuses.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+import sys
 from collections.abc import Callable, Collection, Sequence
 from html import unescape
 from html.parser import HTMLParser
@@ -28,6 +30,7 @@ import nh3
 from ankigen.render.media import MEDIA_NAME
 from ankigen.source.controls import CONTROL, describe_control
 from ankigen.tex.safety import GUARDED_NAME, hazards, typeset_formulas
+from ankigen.util.cpus import usable_cpus
 
 ALLOWED_TAGS = frozenset(
     {
@@ -118,6 +121,42 @@ def clean(html: str, media: Collection[str] = ()) -> str:
     if not media:
         return _WITHOUT_MEDIA.clean(html)
     return _cleaner(_attribute_filter(frozenset(media))).clean(html)
+
+
+# Below this many notes, starting worker processes costs more than the last look itself.
+PARALLEL_MIN_NOTES = 2000
+_LOOKED_AT: Sequence[Sequence[str]] = ()  # what forked workers look at (``unsafe_notes``)
+
+
+def unsafe_notes(notes: Sequence[Sequence[str]]) -> list[tuple[int, int, str]]:
+    """``unsafe_fields`` of every note's texts, as (note index, text index, what); on all
+    usable cores for a large deck (the sanitizer holds the interpreter lock)."""
+    global _LOOKED_AT
+    count = min(usable_cpus(), len(notes) // PARALLEL_MIN_NOTES * 2)
+    if count < 2 or sys.platform != "linux":
+        return _unsafe_in((0, len(notes)), notes)
+    size = -(-len(notes) // count)
+    spans = [(start, min(start + size, len(notes))) for start in range(0, len(notes), size)]
+    _LOOKED_AT = notes
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            parts = pool.map(_unsafe_in, spans)
+    except OSError:  # no processes to be had (a sandbox): look here
+        return _unsafe_in((0, len(notes)), notes)
+    finally:
+        _LOOKED_AT = ()
+    return [found for part in parts for found in part]
+
+
+def _unsafe_in(
+    span: tuple[int, int], notes: Sequence[Sequence[str]] | None = None
+) -> list[tuple[int, int, str]]:
+    looked_at = _LOOKED_AT if notes is None else notes
+    return [
+        (number, index, what)
+        for number in range(*span)
+        for index, what in unsafe_fields(looked_at[number])
+    ]
 
 
 def unsafe_fields(fields: Sequence[str]) -> list[tuple[int, str]]:
