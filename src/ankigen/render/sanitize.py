@@ -138,9 +138,10 @@ def unsafe_notes(notes: Sequence[Sequence[str]]) -> list[tuple[int, int, str]]:
     size = -(-len(notes) // count)
     spans = [(start, min(start + size, len(notes))) for start in range(0, len(notes), size)]
     _LOOKED_AT = notes
-    try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            parts = pool.map(_unsafe_in, spans)
+    try:  # the first span here, the others in forked workers meanwhile
+        with multiprocessing.get_context("fork").Pool(count - 1) as pool:
+            others = pool.map_async(_unsafe_in, spans[1:])
+            parts = [_unsafe_in(spans[0]), *others.get()]
     except OSError:  # no processes to be had (a sandbox): look here
         return _unsafe_in((0, len(notes)), notes)
     finally:
