@@ -211,7 +211,7 @@ def test_a_deck_with_cloze_cards_needs_a_cloze_note_type_id(cards, tmp_path, run
         r"cards/deck\.yaml:10: the deck has cloze cards \(DL0005, ML0032\) but no "
         r"cloze_note_type_id: add a line `cloze_note_type_id: (\d+)` \(a random id; keep it "
         r"forever, learners' Anki matches the cloze note type by it\)",
-        result.stderr.splitlines()[0],
+        next(line for line in result.stderr.splitlines() if line.startswith("cards/deck.yaml")),
     )
     suggested = re.search(r"cloze_note_type_id: (\d+)`", result.stderr).group(1)
     with (cards / "deck.yaml").open("a") as deck:
@@ -229,11 +229,35 @@ def test_a_built_card_cannot_change_its_type(cloze_cards, tmp_path, monkeypatch)
     set_version(cloze_cards, "2.0.0")  # even a major version cannot convert learners' notes
     with pytest.raises(AnkigenError) as failure:
         check(cloze_cards, now=T0 + 60)
-    assert [str(p) for p in failure.value.problems] == [
+    assert [str(p) for p in failure.value.problems if p.is_error] == [
         "cards/DL/DL0001-residual-connection.md:1: card DL0001 was built as a basic card "
         "(cards/ankigen.lock:6): learners' Anki cannot turn its note into a cloze note and would "
         "stop updating it; keep `type: basic`, or give the cloze card a new id"
     ]
+
+
+def test_a_nested_deletion_is_a_warning_for_older_anki(cloze_cards, tmp_path):
+    """Nested deletions work on today's Anki, but garble the whole note before 2.1.56."""
+    warnings = [str(p) for p in build(cloze_cards, tmp_path / "out", now=T0).warnings]
+    nested = [w for w in warnings if "inside another deletion" in w]
+    assert nested == [
+        f"{card_file(cloze_cards, 'ML0032')}:13: warning: deletion c3 stands inside another deletion: "
+        "Anki before 2.1.56 (and AnkiDroid 2.15 and older) shows the whole note garbled; if "
+        "your learners may use those, write the deletions one after the other"
+    ]
+    path = card_file(cloze_cards, "ML0032")
+    path.write_text(path.read_text().replace("{{c3::local}}", "local"))
+    again = [str(p) for p in build(cloze_cards, tmp_path / "again", now=T0, force=True).warnings]
+    assert not [w for w in again if "inside another deletion" in w]
+
+
+def test_a_deletion_nested_in_a_formula_inside_a_deletion_is_seen(cloze_cards, tmp_path):
+    path = card_file(cloze_cards, "ML0032")
+    text = path.read_text().replace("{{c3::local}}", "local")
+    path.write_text(text.replace("along the path.", "along {{c1::the path $x = {{c4::y}}$}}."))
+    warnings = [str(p) for p in build(cloze_cards, tmp_path / "out", now=T0).warnings]
+    nested = [w.split(": warning: ")[1] for w in warnings if "inside another" in w]
+    assert [w.split(":")[0] for w in nested] == ["deletion c4 stands inside another deletion"]
 
 
 def test_dropping_a_deletion_warns_that_learners_keep_an_empty_card(cloze_cards, tmp_path):
@@ -299,7 +323,7 @@ def test_changing_the_cloze_note_type_id_is_an_error_at_any_version(cloze_cards,
     set_version(cloze_cards, "2.0.0")
     with pytest.raises(AnkigenError) as failure:
         check(cloze_cards, now=T0 + 60)
-    (problem,) = failure.value.problems
+    (problem,) = [p for p in failure.value.problems if p.is_error]
     assert problem.line == deck.read_text().splitlines().index("cloze_note_type_id: 1999999999") + 1
     assert problem.message.startswith(
         f"cloze_note_type_id is 1999999999, but the deck was built with {CLOZE_NOTE_TYPE_ID}"

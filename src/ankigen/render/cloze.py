@@ -33,10 +33,12 @@ MATH_DELIMITER = re.compile(r"\\[()\[\]]")
 
 @dataclass(frozen=True)
 class Deletion:
-    """One deletion found: its number (``c1`` → 1), and whether it hides nothing."""
+    """One deletion found: its number (``c1`` → 1), whether it hides nothing, and whether it
+    stands inside another deletion."""
 
     number: int
     empty: bool
+    nested: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def protect(parts: list[str | Formula]) -> ClozeField:
                 stack.append((int(match.group("number")), len(out) + 1))
             elif stack:
                 number, start = stack.pop()
-                deletions.append(Deletion(number, _is_empty("".join(out[start:]))))
+                deletions.append(Deletion(number, _is_empty("".join(out[start:])), bool(stack)))
             out.append(match.group(0))
         out.append(part[position:])
     return ClozeField("".join(out), tuple(deletions), tuple(n for n, _ in stack), tuple(in_formula))
@@ -107,7 +109,8 @@ def protect_tex(tex: str, *, inside: bool) -> tuple[str, list[Deletion], list[in
             if out and out[-1].endswith("}") and not last_closed:
                 out.append(" ")  # `}` right before `}}` would make Anki close one brace early
             number, _, _, start = stack.pop()
-            deletions.append(Deletion(number, _is_empty("".join(out[start:]))))
+            nested = inside or bool(stack)
+            deletions.append(Deletion(number, _is_empty("".join(out[start:])), nested))
             out.append(CLOSE)
             i, last_closed = i + 2, True
             continue

@@ -114,6 +114,16 @@ def deletion_problems(field: ClozeField, section: Section, shown: str) -> list[P
                     f"deletion c{number}: deletions are numbered c1 to c{MAX_CLOZE}",
                 )
             )
+    for number in sorted({d.number for d in field.deletions if d.nested}):
+        problems.append(
+            Problem.warning(
+                shown,
+                deletion_line(section, number),
+                f"deletion c{number} stands inside another deletion: Anki before 2.1.56 (and "
+                "AnkiDroid 2.15 and older) shows the whole note garbled; if your learners may "
+                "use those, write the deletions one after the other",
+            )
+        )
     for number in sorted({d.number for d in field.deletions if d.empty}):
         problems.append(
             Problem(
