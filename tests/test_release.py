@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import sqlite3
 import tempfile
@@ -227,7 +228,7 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
 def test_release_bumps_only_the_version_line(workdir, runner):
     deck = workdir / "cards" / "deck.yaml"
     before = deck.read_text()
-    assert runner.invoke(main, ["release", "patch"]).exit_code == 0
+    assert runner.invoke(main, ["release", "patch", "--allow-empty"]).exit_code == 0
     after = deck.read_text()
     assert after == re.sub(r"(?m)^version: 1\.0\.0", "version: 1.0.1", before)
     assert "# The deck's identity." in after
@@ -261,3 +262,53 @@ def test_a_restored_card_counts_as_a_change_in_the_summary(workdir, runner):
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 0, result.output
     assert "10 cards (DL 4, ML 6); 1 changed since the lock (ML0027 restored" in result.stdout
+
+
+def test_a_release_with_no_change_is_refused_unless_allowed(workdir, runner):
+    deck = workdir / "cards" / "deck.yaml"
+    before = deck.read_bytes()
+    result = runner.invoke(main, ["release", "patch"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.yaml:4: no card changed since version 1.0.0: there is nothing to release; "
+        "edit the cards first, or run `ankigen release patch --allow-empty` to publish the "
+        "same cards under a new version"
+    )
+    assert deck.read_bytes() == before and not (workdir / "output").exists()
+    result = runner.invoke(main, ["release", "patch", "--allow-empty"])  # the way out it names
+    assert result.exit_code == 0, result.output
+    assert "Released 1.0.1 (was 1.0.0): 0 added, 0 changed, 0 retired" in result.stdout
+
+
+def test_a_patch_that_adds_a_card_is_refused_and_minor_is_named(workdir, runner):
+    cards = workdir / "cards"
+    source = next(cards.rglob("ML0027-*.md"))
+    added = source.with_name("ML0099-new.md")
+    added.write_text(source.read_text().replace("ML0027", "ML0099"), encoding="utf-8")
+    lock_before = (cards / "ankigen.lock").read_bytes()
+    result = runner.invoke(main, ["release", "patch"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.yaml:4: a patch release only changes cards, but ML0099 is new: run "
+        "`ankigen release minor`"
+    )
+    assert (cards / "ankigen.lock").read_bytes() == lock_before
+    result = runner.invoke(main, ["release", "minor"])
+    assert result.exit_code == 0, result.output
+    assert "Released 1.1.0 (was 1.0.0): 1 added" in result.stdout
+
+
+def test_a_release_message_reaches_the_changelog_and_the_deck_description(workdir, runner):
+    cards = workdir / "cards"
+    card = next(cards.rglob("ML0027-*.md"))
+    card.write_text(card.read_text() + "\nOne more sentence.\n", encoding="utf-8")
+    message = "Clearer answers <b>& fewer typos</b>."
+    result = runner.invoke(main, ["release", "patch", "-m", message])
+    assert result.exit_code == 0, result.output
+    assert "## 1.0.1 — " in (workdir / "CHANGELOG.md").read_text()
+    assert f"\n{message}\n" in (workdir / "CHANGELOG.md").read_text()
+    notes = json.loads((cards / "ankigen.release.json").read_text())["notes"]
+    assert notes.startswith("<p>Clearer answers &lt;b&gt;&amp; fewer typos&lt;/b&gt;.</p>")
+    result = runner.invoke(main, ["release", "patch", "--allow-empty", "-m", "bad\x1fword"])
+    assert result.exit_code == 2 and "control character U+001F" in result.stderr
+

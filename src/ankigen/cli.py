@@ -307,21 +307,43 @@ def diff_command(old: Path, new: Path) -> None:
     help="Changelog to update. Default: CHANGELOG.md beside the cards folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing package of the new version.")
+@click.option(
+    "--allow-empty", is_flag=True, help="Release even when no card changed since the last release."
+)
+@click.option(
+    "--message",
+    "-m",
+    default="",
+    metavar="TEXT",
+    help="Your words for this release, in the changelog and the deck description.",
+)
 @QUIET_OPTION
 @reports_problems
 def release_command(
-    part: str, cards_dir: Path, out_dir: Path, changelog: Path | None, force: bool, quiet: bool
+    part: str,
+    cards_dir: Path,
+    out_dir: Path,
+    changelog: Path | None,
+    force: bool,
+    allow_empty: bool,
+    message: str,
+    quiet: bool,
 ) -> None:
     """Release the next PART version: bump deck.yaml, build, record the changes.
 
-    Refuses when the check fails at the new version. Cards added, changed (by field) and
-    retired since the last release go to CHANGELOG.md (newest first) and to the deck
-    description learners see in Anki.
+    Refuses when the check fails at the new version, when no card changed (unless
+    --allow-empty), and a patch that adds cards (that is a minor release). Cards added,
+    changed (by field) and retired since the last release, and your --message, go to
+    CHANGELOG.md (newest first) and to the deck description learners see in Anki.
 
-    Example: ankigen release minor
+    Example: ankigen release minor -m "Twelve new cards on attention."
     """
     from ankigen.commands.release import release
+    from ankigen.source.controls import CONTROL, describe_control
 
+    control = CONTROL.search(message)
+    if control:
+        raise click.UsageError(f"--message holds a {describe_control(control.group())}")
     with progress_bar(quiet) as progress:
         result = release(
             cards_dir,
@@ -331,6 +353,8 @@ def release_command(
             changelog=changelog,
             force=force,
             progress=progress,
+            allow_empty=allow_empty,
+            message=message.strip(),
         )
     for warning in result.build.warnings:
         click.echo(str(warning), err=True)

@@ -35,7 +35,7 @@ from ankigen.release.changelog import (
 )
 from ankigen.release.versions import bump, write_version
 from ankigen.render.card import RenderedCard
-from ankigen.source.config import load_config
+from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
@@ -129,10 +129,15 @@ def release(
     changelog: Path | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    allow_empty: bool = False,
+    message: str = "",
 ) -> ReleaseResult:
     """Release the deck in ``cards_dir`` as the next ``part`` (major, minor, patch) version.
 
-    ``progress`` hears how the rendering goes.
+    A release with no card change is refused unless ``allow_empty``, and a ``patch`` that
+    adds or restores cards is refused (a ``minor`` it is). ``message``, the author's words,
+    goes into the changelog and the deck description. ``progress`` hears how the rendering
+    goes.
     """
     config = load_config(cards_dir)
     lock = read_lock(cards_dir / LOCK_FILE)
@@ -153,14 +158,18 @@ def release(
             ]
         )
     new_version = bump(config.version, part)
+    _, cards = render_cards(cards_dir, progress=progress)
+    current = released_cards(cards)
+    refused = _wrong_part(config, part, compare(manifest, current, new_version, {}), allow_empty)
+    if refused is not None:
+        raise AnkigenError([refused])
     deck_yaml = cards_dir / DECK_FILE
     old_deck_text = deck_yaml.read_bytes()
     old_manifest_text = manifest_path.read_bytes() if manifest_path.exists() else None
     changelog = changelog or cards_dir.parent / CHANGELOG_FILE
     try:
         atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
-        config, cards = render_cards(cards_dir, progress=progress)
-        current = released_cards(cards)
+        config = load_config(cards_dir)
         changes = compare(manifest, current, new_version, config.retired)
         date = time.strftime("%Y-%m-%d", time.gmtime(now))
         retired = {
@@ -168,7 +177,7 @@ def release(
             **{i: t for i, t, _ in changes.retired},
         }
         new_manifest = ReleaseManifest(
-            new_version, date, description_html(changes), current, retired
+            new_version, date, description_html(changes, message), current, retired
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
         # a release reads every file: no status remembered from an earlier build is trusted
@@ -181,6 +190,35 @@ def release(
             atomic_write_bytes(manifest_path, old_manifest_text)
         raise
     existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    text = prepend_changelog(existing, changelog_section(changes, date))
+    text = prepend_changelog(existing, changelog_section(changes, date, message))
     atomic_write_bytes(changelog, text.encode("utf-8"))
     return ReleaseResult(result, changes, changelog)
+
+
+def _wrong_part(
+    config: DeckConfig, part: str, changes: ReleaseChanges, allow_empty: bool
+) -> Problem | None:
+    """Why ``part`` does not fit ``changes``, with the command that does; ``None`` if it fits.
+
+    A patch changes cards only; new or restored cards make a minor release. (Retiring cards
+    needs a major one, which the check says.)
+    """
+    shown, line = display_path(config.path), config.version_line
+    if changes.empty and not allow_empty:
+        return Problem(
+            shown,
+            line,
+            f"no card changed since version {changes.previous}: there is nothing to release; "
+            f"edit the cards first, or run `ankigen release {part} --allow-empty` to publish "
+            "the same cards under a new version",
+        )
+    new = [card_id for card_id, _ in changes.added + changes.restored]
+    if part == "patch" and new:
+        listed = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+        return Problem(
+            shown,
+            line,
+            f"a patch release only changes cards, but {listed} "
+            f"{'is' if len(new) == 1 else 'are'} new: run `ankigen release minor`",
+        )
+    return None

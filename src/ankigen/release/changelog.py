@@ -98,9 +98,11 @@ def compare(
     )
 
 
-def changelog_section(changes: ReleaseChanges, date: str) -> str:
-    """The CHANGELOG.md section of a release, in Markdown."""
+def changelog_section(changes: ReleaseChanges, date: str, message: str = "") -> str:
+    """The CHANGELOG.md section of a release, in Markdown; ``message``: the author's words."""
     lines = [f"## {changes.version} — {date}", ""]
+    if message:
+        lines += [message, ""]
     if changes.empty:
         lines += ["No card changes.", ""]
     for heading, items in (
@@ -127,8 +129,10 @@ def prepend_changelog(existing: str, section: str) -> str:
     return title + section + ("\n" + body.lstrip("\n") if body.strip() else "")
 
 
-def description_html(changes: ReleaseChanges) -> str:
-    """What's new in this release, as HTML for the deck overview screen."""
+def description_html(changes: ReleaseChanges, message: str = "") -> str:
+    """What's new in this release, as HTML for the deck overview screen; ``message`` (the
+    author's words, plain text) first."""
+    said = f"<p>{html.escape(message)}</p>" if message else ""
     parts = []
     for label, items in (
         ("New", [f"{i} {t}" for i, t in changes.added + changes.restored]),
@@ -140,8 +144,10 @@ def description_html(changes: ReleaseChanges) -> str:
             more = f" and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
             parts.append(f"<b>{label}:</b> {html.escape(', '.join(shown))}{more}")
     if not parts:
-        return ""
-    return f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
+        return said
+    return (
+        said + f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
+    )
 
 
 def read_manifest(path: Path) -> ReleaseManifest:
