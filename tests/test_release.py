@@ -104,6 +104,8 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
     assert review_log(collection) == reviews and scheduling(collection) == schedule
     description = collection.decks.by_name(DECK_NAME)["desc"]
     assert "Version 2.0.0" in description and "<b>Retired:</b> ML0027 Leaky ReLU" in description
+    assert "Import only the newest version of this deck." in description  # and how to recover
+    assert "<i>Update notes: Always</i>" in description
 
     # v3: one card added
     (cards / "DL" / "DL0005-batch-normalization.md").write_text(NEW_CARD)

@@ -129,6 +129,17 @@ def prepend_changelog(existing: str, section: str) -> str:
     return title + section + ("\n" + body.lstrip("\n") if body.strip() else "")
 
 
+# What learners must know of their Anki's import, in every release's description (measured
+# on the engines: ANKI.md's table; README: For learners)
+LEARNER_NOTE = (
+    "<p>Import only the newest version of this deck. Anki 2.1.55 to 24.11 and AnkiDroid 2.17 "
+    "to 2.20 can skip later updates of cards if an older file is imported after a newer one: "
+    "then import the newest once with <i>Update notes: Always</i> (on Anki 2.1.55 to 2.1.66, "
+    "turn on <i>Legacy import/export</i> in Preferences first). A card the author updates "
+    "gets the author's tags, replacing your own (marked, leech).</p>"
+)
+
+
 def description_html(changes: ReleaseChanges, message: str = "") -> str:
     """What's new in this release, as HTML for the deck overview screen; ``message`` (the
     author's words, plain text) first."""
@@ -143,11 +154,8 @@ def description_html(changes: ReleaseChanges, message: str = "") -> str:
             shown = items[:DESCRIPTION_ITEMS]
             more = f" and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
             parts.append(f"<b>{label}:</b> {html.escape(', '.join(shown))}{more}")
-    if not parts:
-        return said
-    return (
-        said + f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
-    )
+    new = f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
+    return said + (new if parts else "") + LEARNER_NOTE
 
 
 def read_manifest(path: Path) -> ReleaseManifest:
