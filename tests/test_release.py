@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -70,7 +71,8 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
     assert result.stdout.startswith("Released 2.0.0 (was 1.0.0): 0 added, 1 changed, 1 retired;")
     assert "\nversion: 2.0.0\n" in (cards / "deck.yaml").read_text()
     assert newest_section(workdir / "CHANGELOG.md").splitlines()[:9] == [
-        f"2.0.0 — {newest_section(workdir / 'CHANGELOG.md').split(' — ')[1].splitlines()[0]}",
+        f"{DECK_NAME} 2.0.0 — "
+        f"{newest_section(workdir / 'CHANGELOG.md').split(' — ')[1].splitlines()[0]}",
         "",
         "### Changed",
         "",
@@ -307,10 +309,28 @@ def test_a_release_message_reaches_the_changelog_and_the_deck_description(workdi
     message = "Clearer answers <b>& fewer typos</b>."
     result = runner.invoke(main, ["release", "patch", "-m", message])
     assert result.exit_code == 0, result.output
-    assert "## 1.0.1 — " in (workdir / "CHANGELOG.md").read_text()
+    assert f"## {DECK_NAME} 1.0.1 — " in (workdir / "CHANGELOG.md").read_text()
     assert f"\n{message}\n" in (workdir / "CHANGELOG.md").read_text()
     notes = json.loads((cards / "ankigen.release.json").read_text())["notes"]
     assert notes.startswith("<p>Clearer answers &lt;b&gt;&amp; fewer typos&lt;/b&gt;.</p>")
     result = runner.invoke(main, ["release", "patch", "--allow-empty", "-m", "bad\x1fword"])
     assert result.exit_code == 2 and "control character U+001F" in result.stderr
+
+
+def test_two_decks_in_one_repository_keep_their_changelogs_apart(workdir, runner):
+    cards = workdir / "cards"
+    other = workdir / "stats"
+    shutil.copytree(cards, other)
+    deck = other / "deck.yaml"
+    deck.write_text(deck.read_text().replace(f"name: {DECK_NAME}", "name: Statistics"))
+    for folder in (cards, other):
+        card = next(folder.rglob("ML0027-*.md"))
+        card.write_text(card.read_text() + "\nOne more line.\n", encoding="utf-8")
+        result = runner.invoke(main, ["release", "minor", "--cards", str(folder)])
+        assert result.exit_code == 0, result.output
+    mine = (workdir / "CHANGELOG.md").read_text()
+    theirs = (workdir / "CHANGELOG-stats.md").read_text()
+    assert f"## {DECK_NAME} 1.1.0 — " in mine and "Statistics" not in mine
+    assert theirs.startswith("# Changelog\n\n## Statistics 1.1.0 — ")
+    assert DECK_NAME not in theirs
 

@@ -304,7 +304,8 @@ def diff_command(old: Path, new: Path) -> None:
 @click.option(
     "--changelog",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Changelog to update. Default: CHANGELOG.md beside the cards folder.",
+    help="Changelog to update. Default: CHANGELOG.md beside a folder named cards, else "
+    "CHANGELOG-<folder>.md beside the cards folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing package of the new version.")
 @click.option(

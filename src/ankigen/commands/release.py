@@ -43,6 +43,15 @@ from ankigen.util.progress import Progress
 CHANGELOG_FILE = "CHANGELOG.md"
 
 
+def default_changelog(cards_dir: Path) -> Path:
+    """Where a deck's changelog goes unless ``--changelog`` says: ``CHANGELOG.md`` beside a
+    cards folder named ``cards`` (one deck in a repository), else ``CHANGELOG-<folder>.md``
+    beside it, so that two decks in one repository never write one file."""
+    folder = cards_dir.resolve()
+    name = CHANGELOG_FILE if folder.name == "cards" else f"CHANGELOG-{folder.name}.md"
+    return folder.parent / name
+
+
 @dataclass(frozen=True)
 class ReleaseResult:
     """A finished release: the build, what changed, and where the changelog is."""
@@ -88,7 +97,7 @@ def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> Relea
     manifest = ReleaseManifest(config.version, date, description_html(changes), current, {})
     atomic_write_bytes(cards_dir / RELEASE_FILE, format_manifest(manifest).encode("utf-8"))
     existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    text = prepend_changelog(existing, changelog_section(changes, date))
+    text = prepend_changelog(existing, changelog_section(changes, date, deck=config.name))
     atomic_write_bytes(changelog, text.encode("utf-8"))
     return changes
 
@@ -166,7 +175,7 @@ def release(
     deck_yaml = cards_dir / DECK_FILE
     old_deck_text = deck_yaml.read_bytes()
     old_manifest_text = manifest_path.read_bytes() if manifest_path.exists() else None
-    changelog = changelog or cards_dir.parent / CHANGELOG_FILE
+    changelog = changelog or default_changelog(cards_dir)
     try:
         atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
         config = load_config(cards_dir)
@@ -190,7 +199,7 @@ def release(
             atomic_write_bytes(manifest_path, old_manifest_text)
         raise
     existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    text = prepend_changelog(existing, changelog_section(changes, date, message))
+    text = prepend_changelog(existing, changelog_section(changes, date, message, config.name))
     atomic_write_bytes(changelog, text.encode("utf-8"))
     return ReleaseResult(result, changes, changelog)
 

@@ -98,9 +98,13 @@ def compare(
     )
 
 
-def changelog_section(changes: ReleaseChanges, date: str, message: str = "") -> str:
-    """The CHANGELOG.md section of a release, in Markdown; ``message``: the author's words."""
-    lines = [f"## {changes.version} — {date}", ""]
+def changelog_section(
+    changes: ReleaseChanges, date: str, message: str = "", deck: str = ""
+) -> str:
+    """The changelog section of a release of ``deck``, in Markdown; ``message``: the author's
+    words. The heading names the deck, so that no two decks' entries can be taken for each
+    other's."""
+    lines = [f"## {deck + ' ' if deck else ''}{changes.version} — {date}", ""]
     if message:
         lines += [message, ""]
     if changes.empty:
