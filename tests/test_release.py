@@ -334,3 +334,32 @@ def test_two_decks_in_one_repository_keep_their_changelogs_apart(workdir, runner
     assert theirs.startswith("# Changelog\n\n## Statistics 1.1.0 — ")
     assert DECK_NAME not in theirs
 
+
+def _every_file(*roots: Path) -> dict[str, bytes]:
+    return {
+        str(p): p.read_bytes() for root in roots for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_a_dry_run_says_what_a_release_would_do_and_writes_nothing(
+    workdir, runner, private_cache_home
+):
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    card = next((workdir / "cards").rglob("ML0027-*.md"))
+    card.write_text(card.read_text() + "\nOne more sentence.\n", encoding="utf-8")
+    before = _every_file(workdir, private_cache_home)
+    result = runner.invoke(main, ["release", "patch", "--dry-run", "-m", "Typos fixed."])
+    assert result.exit_code == 0, result.output
+    assert _every_file(workdir, private_cache_home) == before
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Dry run: nothing was written. The changelog entry would be:"
+    assert lines[2].startswith(f"## {DECK_NAME} 1.0.1 — ")
+    assert lines[4:9] == ["Typos fixed.", "", "### Changed", "", "- ML0027 Leaky ReLU (Answer)"]
+    assert result.stdout.endswith("updated notes (1):\n  ML0027: Answer\nuntouched notes: 9\n")
+    released = runner.invoke(main, ["release", "patch", "-m", "Typos fixed."])
+    assert released.exit_code == 0, released.output
+    entry = (workdir / "CHANGELOG.md").read_text().split("\n\n", 1)[1]
+    assert entry.startswith("\n".join(lines[2:9])[: len(lines[2]) - 10])  # the same heading
+    assert "\n".join(lines[4:9]) in entry
+    refused = runner.invoke(main, ["release", "patch", "--dry-run"])  # the same refusals
+    assert refused.exit_code == 1 and "no card changed since version 1.0.1" in refused.stderr

@@ -318,6 +318,11 @@ def diff_command(old: Path, new: Path) -> None:
     metavar="TEXT",
     help="Your words for this release, in the changelog and the deck description.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the changelog entry and what learners would see; write nothing.",
+)
 @QUIET_OPTION
 @reports_problems
 def release_command(
@@ -328,6 +333,7 @@ def release_command(
     force: bool,
     allow_empty: bool,
     message: str,
+    dry_run: bool,
     quiet: bool,
 ) -> None:
     """Release the next PART version: bump deck.yaml, build, record the changes.
@@ -339,12 +345,29 @@ def release_command(
 
     Example: ankigen release minor -m "Twelve new cards on attention."
     """
+    from ankigen.commands.release import dry_run as try_release
     from ankigen.commands.release import release
     from ankigen.source.controls import CONTROL, describe_control
 
     control = CONTROL.search(message)
     if control:
         raise click.UsageError(f"--message holds a {describe_control(control.group())}")
+    if dry_run:
+        with progress_bar(quiet) as progress:
+            trial = try_release(
+                cards_dir,
+                out_dir,
+                part,
+                now=int(time.time()),
+                allow_empty=allow_empty,
+                message=message.strip(),
+                progress=progress,
+            )
+        click.echo("Dry run: nothing was written. The changelog entry would be:\n")
+        click.echo(trial.changelog_entry)
+        click.echo("What a learner who has the last package would see on importing it:\n")
+        click.echo(trial.learners)
+        return
     with progress_bar(quiet) as progress:
         result = release(
             cards_dir,

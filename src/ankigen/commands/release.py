@@ -11,15 +11,19 @@ the build fails, deck.yaml and the release record are put back as they were.
 from __future__ import annotations
 
 import html
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ankigen.anki.apkg import read_package
+from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, read_lock
-from ankigen.anki.notes import note_fields, note_tags
+from ankigen.anki.notes import Sources, assemble, note_fields, note_tags
 from ankigen.anki.notetype import field_names
-from ankigen.checks.rules import lost_lock_problem
-from ankigen.commands.build import BuildResult, build, render_cards
+from ankigen.anki.package import package_bytes
+from ankigen.checks.rules import check_deck, lost_lock_problem
+from ankigen.commands.build import BuildResult, build, render_cards, render_deck
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import (
     ReleaseChanges,
@@ -148,24 +152,8 @@ def release(
     goes into the changelog and the deck description. ``progress`` hears how the rendering
     goes.
     """
-    config = load_config(cards_dir)
-    lock = read_lock(cards_dir / LOCK_FILE)
+    config, manifest = _preflight(cards_dir)
     manifest_path = cards_dir / RELEASE_FILE
-    manifest = read_manifest(manifest_path)
-    if manifest.version is not None:
-        _check_lock_covers(manifest, lock, cards_dir / LOCK_FILE)
-    if manifest.version is not None and lock.version not in (None, manifest.version):
-        raise AnkigenError(
-            [
-                Problem(
-                    display_path(cards_dir / LOCK_FILE),
-                    1,
-                    f"the lock was last built as version {lock.version}, but the last release "
-                    f"is {manifest.version}: restore deck.yaml's version to "
-                    f"{manifest.version} (and rebuild), then release",
-                )
-            ]
-        )
     new_version = bump(config.version, part)
     _, cards = render_cards(cards_dir, progress=progress)
     current = released_cards(cards)
@@ -202,6 +190,90 @@ def release(
     text = prepend_changelog(existing, changelog_section(changes, date, message, config.name))
     atomic_write_bytes(changelog, text.encode("utf-8"))
     return ReleaseResult(result, changes, changelog)
+
+
+def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest]:
+    """deck.yaml and the last release's record, once the lock is known to match them."""
+    config = load_config(cards_dir)
+    lock = read_lock(cards_dir / LOCK_FILE)
+    manifest = read_manifest(cards_dir / RELEASE_FILE)
+    if manifest.version is not None:
+        _check_lock_covers(manifest, lock, cards_dir / LOCK_FILE)
+    if manifest.version is not None and lock.version not in (None, manifest.version):
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(cards_dir / LOCK_FILE),
+                    1,
+                    f"the lock was last built as version {lock.version}, but the last release "
+                    f"is {manifest.version}: restore deck.yaml's version to "
+                    f"{manifest.version} (and rebuild), then release",
+                )
+            ]
+        )
+    return config, manifest
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a release would do: its changelog entry, and what a learner would see."""
+
+    changes: ReleaseChanges
+    changelog_entry: str
+    learners: str  # ``ankigen diff`` of the last package and the one the release would make
+
+
+def dry_run(
+    cards_dir: Path,
+    out_dir: Path,
+    part: str,
+    *,
+    now: int,
+    allow_empty: bool = False,
+    message: str = "",
+    progress: Progress | None = None,
+) -> DryRun:
+    """What ``release`` would do, with the same refusals, writing nothing at all: the new
+    package is made in memory and compared with the last one in ``out_dir``."""
+    config, manifest = _preflight(cards_dir)
+    new_version = bump(config.version, part)
+    deck = render_deck(cards_dir, use_cache=False, progress=progress)
+    if deck.config is None or any(p.is_error for p in deck.problems):
+        raise AnkigenError(list(deck.problems))
+    current = released_cards(list(deck.cards))
+    changes = compare(manifest, current, new_version, config.retired)
+    refused = _wrong_part(config, part, changes, allow_empty)
+    if refused is not None:
+        raise AnkigenError([refused])
+    bumped = replace(deck, config=replace(deck.config, version=new_version))
+    checked = check_deck(cards_dir, bumped, now=now, strict=False)
+    package = assemble(
+        checked.config,
+        checked.note_type,
+        list(checked.cards),
+        checked.lock,
+        description_html(changes, message),
+        checked.cloze_note_type,
+        sources=Sources(
+            lock=display_path(cards_dir / LOCK_FILE),
+            release=display_path(cards_dir / RELEASE_FILE),
+            deck=display_path(cards_dir / DECK_FILE),
+        ),
+    )
+    date = time.strftime("%Y-%m-%d", time.gmtime(now))
+    entry = changelog_section(changes, date, message, config.name)
+    last = out_dir / config.package_name
+    if not last.is_file():
+        learners = (
+            f"({display_path(last)} is not there to compare with: `ankigen build` makes it, "
+            "and then this shows what a learner who has it would see)"
+        )
+    else:
+        with tempfile.TemporaryDirectory(prefix="ankigen-dry-run-") as work:
+            made = Path(work) / "release.apkg"
+            made.write_bytes(package_bytes(package))
+            learners = format_diff(diff_packages(read_package(last), read_package(made)))
+    return DryRun(changes, entry, learners)
 
 
 def _wrong_part(
