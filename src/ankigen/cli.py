@@ -352,34 +352,36 @@ def release_command(
     control = CONTROL.search(message)
     if control:
         raise click.UsageError(f"--message holds a {describe_control(control.group())}")
-    if dry_run:
-        with progress_bar(quiet) as progress:
+    now, words = int(time.time()), message.strip()
+    with progress_bar(quiet) as progress:
+        if dry_run:
             trial = try_release(
                 cards_dir,
                 out_dir,
                 part,
-                now=int(time.time()),
+                now=now,
                 allow_empty=allow_empty,
-                message=message.strip(),
+                message=words,
                 progress=progress,
             )
+        else:
+            result = release(
+                cards_dir,
+                out_dir,
+                part,
+                now=now,
+                changelog=changelog,
+                force=force,
+                progress=progress,
+                allow_empty=allow_empty,
+                message=words,
+            )
+    if dry_run:
         click.echo("Dry run: nothing was written. The changelog entry would be:\n")
         click.echo(trial.changelog_entry)
         click.echo("What a learner who has the last package would see on importing it:\n")
         click.echo(trial.learners)
         return
-    with progress_bar(quiet) as progress:
-        result = release(
-            cards_dir,
-            out_dir,
-            part,
-            now=int(time.time()),
-            changelog=changelog,
-            force=force,
-            progress=progress,
-            allow_empty=allow_empty,
-            message=message.strip(),
-        )
     for warning in result.build.warnings:
         click.echo(str(warning), err=True)
     click.echo(result.summary())
