@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ankigen.anki import notetype
-from ankigen.anki.lock import Lock, format_lock, read_lock, update_lock
+from ankigen.anki.lock import Lock, format_lock, update_lock
+from ankigen.anki.lockfile import read_lock
 from ankigen.cli import main
 from ankigen.commands.build import build, check
 from ankigen.errors import AnkigenError, Problem

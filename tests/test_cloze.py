@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ankigen.anki import notetype
-from ankigen.anki.lock import NOTE_ID_STEP, read_lock
+from ankigen.anki.lock import NOTE_ID_STEP
+from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notetype import basic_note_type, cloze_note_type
 from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main

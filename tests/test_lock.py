@@ -12,9 +12,9 @@ from ankigen.anki.lock import (
     Stamp,
     format_lock,
     parse_lock,
-    read_lock,
     update_lock,
 )
+from ankigen.anki.lockfile import read_lock
 from ankigen.errors import AnkigenError
 
 

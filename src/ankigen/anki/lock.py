@@ -25,10 +25,9 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem
 
 CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
@@ -135,23 +134,6 @@ class LockChanges:
     def version_changed(self) -> bool:
         """Whether deck.yaml's version differs from the one the lock last recorded."""
         return self.version is not None and self.version != self.previous_version
-
-
-def read_lock(path: Path) -> Lock:
-    """Read the lock at ``path``; a missing file is an empty lock."""
-    return read_lock_text(path)[0]
-
-
-def read_lock_text(path: Path) -> tuple[Lock, str | None]:
-    """``read_lock``, and the file's text as read (``None``: there is no lock file)."""
-    if not path.exists():
-        return Lock(), None
-    shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
-    return parse_lock(text, shown), text
 
 
 def parse_lock(text: str, shown: str) -> Lock:

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.anki.lock import Lock, LockChanges, format_lock, read_lock_text, update_lock
+from ankigen.anki.lock import Lock, LockChanges, format_lock, update_lock
+from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
 from ankigen.errors import AnkigenError, Problem, display_path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ankigen.anki.lock import read_lock
+from ankigen.anki.lockfile import read_lock
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import read_manifest
 from ankigen.scrape.cardfile import card_path

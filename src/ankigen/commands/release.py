@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
-from ankigen.anki.lock import Lock, read_lock
+from ankigen.anki.lock import Lock
+from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notes import Sources, assemble, note_fields, note_tags
 from ankigen.anki.notetype import field_names
 from ankigen.anki.package import package_bytes
