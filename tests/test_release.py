@@ -363,3 +363,30 @@ def test_a_dry_run_says_what_a_release_would_do_and_writes_nothing(
     assert "\n".join(lines[4:9]) in entry
     refused = runner.invoke(main, ["release", "patch", "--dry-run"])  # the same refusals
     assert refused.exit_code == 1 and "no card changed since version 1.0.1" in refused.stderr
+
+
+def test_a_release_stamps_what_it_releases_at_its_own_time(workdir):
+    """Anki 2.1.55 to 24.11 give an updated note the time of its import: a change that a
+    development build stamped days before the release would be older than a learner's import
+    of the last release, and skipped. So the release stamps it anew."""
+    from ankigen.anki.lockfile import read_lock
+    from ankigen.commands.build import build
+    from ankigen.commands.release import release
+
+    cards = workdir / "cards"
+    before = read_lock(cards / "ankigen.lock")
+    card = next(cards.rglob("ML0027-*.md"))
+    card.write_text(card.read_text() + "\nA dev build's edit.\n", encoding="utf-8")
+    dev_time, release_time = 1_900_000_000, 1_900_086_400  # a day apart
+    build(cards, workdir / "dev", now=dev_time, force=True)
+    assert read_lock(cards / "ankigen.lock").cards["ML0027"].mod == dev_time
+    result = release(cards, workdir / "output", "patch", now=release_time)
+    after = read_lock(cards / "ankigen.lock")
+    assert after.cards["ML0027"].mod == release_time  # stamped by the release, not the build
+    assert after.cards["ML0028"] == before.cards["ML0028"]  # untouched cards keep theirs
+    assert after.note_type == before.note_type
+    assert result.changes.changed[0][0] == "ML0027"
+    record = json.loads((cards / "ankigen.release.json").read_text())
+    assert record["time"] == release_time
+    again = build(cards, workdir / "again", now=release_time + 999, use_cache=False)
+    assert again.output.read_bytes() == result.build.output.read_bytes()  # rebuilt byte for byte

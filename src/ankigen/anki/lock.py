@@ -230,6 +230,7 @@ def update_lock(
     cloze_note_type_hash: str | None = None,
     cloze_schema: str | None = None,
     ids: tuple[int, int, int | None] | None = None,
+    release: Release | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
@@ -245,18 +246,25 @@ def update_lock(
     its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
     the package has one (``None``: it has none). ``ids`` are deck.yaml's deck, note type and
     cloze note type ids, recorded as given (kept from ``lock`` when ``None``).
+
+    A ``release`` stamps at ``now`` every card it names and every note type stamped since the
+    last release, even where a development build stamped the change before: Anki 2.1.55 to
+    24.11 give a note the time a learner imported it, so only a stamp taken at the release
+    is later than any import of an earlier package.
     """
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards, (added, changed, restored) = _stamp_cards(
         lock, card_hashes, now, titles or {}, clozes or {}
     )
+    if release is not None:
+        changed = sorted({*changed, *_restamp(cards, release.cards, now)})
     removed = sorted(set(lock.cards) - set(card_hashes))
     retired, reworded = _retire(lock, card_hashes, removed, now, version, digest_tombstone)
-    note_type = _type_stamp(lock.note_type, note_type_hash, now)
+    note_type = _type_stamp(lock.note_type, note_type_hash, now, release)
     cloze_type = (
         None
         if cloze_note_type_hash is None
-        else _type_stamp(lock.cloze_note_type, cloze_note_type_hash, now)
+        else _type_stamp(lock.cloze_note_type, cloze_note_type_hash, now, release)
     )
     changes = LockChanges(
         tuple(added),
@@ -366,11 +374,33 @@ def _retire(
     return retired, reworded
 
 
-def _type_stamp(old: Stamp | None, digest: str, now: int) -> Stamp:
-    """A note type's stamp: the old one while its content is the same, else a newer time."""
-    if old is not None and old.hash == digest:
+def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | None) -> Stamp:
+    """A note type's stamp: the old one while its content is the same, else a newer time;
+    a release stamps anew one stamped since the last release."""
+    since = release.since if release is not None else None
+    if old is not None and old.hash == digest and (since is None or old.mod <= since):
         return old
     return Stamp(digest, max(now, old.mod + 1) if old else now)
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a release stamps at its own time: the cards it adds, changes or restores, and
+    the note types stamped after ``since`` (the last release's time; ``None``: unknown)."""
+
+    cards: frozenset[str]
+    since: int | None = None
+
+
+def _restamp(cards: dict[str, CardStamp], names: frozenset[str], now: int) -> list[str]:
+    """Stamp the cards ``names`` at ``now`` (or just after their stamp); their ids."""
+    done = []
+    for card_id in sorted(names & set(cards)):
+        old = cards[card_id]
+        if old.mod < now:
+            cards[card_id] = CardStamp(old.hash, now, old.note_id, old.title, old.clozes)
+            done.append(card_id)
+    return done
 
 
 def _stamp(stamp: CardStamp) -> tuple[str, int, int]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.anki.lock import Lock, LockChanges, format_lock, update_lock
+from ankigen.anki.lock import Lock, LockChanges, Release, format_lock, update_lock
 from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
@@ -51,7 +51,14 @@ class CheckedDeck:
     cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
 
 
-def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -> CheckedDeck:
+def check_deck(
+    cards_dir: Path,
+    deck: RenderedDeck,
+    *,
+    now: int,
+    strict: bool,
+    release: Release | None = None,
+) -> CheckedDeck:
     """Check ``deck``, rendered from ``cards_dir``; ``now`` stamps what changed in the lock.
 
     Raises ``AnkigenError`` with every problem found when any is an error, or when
@@ -77,7 +84,7 @@ def check_deck(cards_dir: Path, deck: RenderedDeck, *, now: int, strict: bool) -
             raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
         cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
     new_lock, changes = stamp_lock(
-        config, lock, deck.cards, deck.digests, now, note_type, cloze_type
+        config, lock, deck.cards, deck.digests, now, note_type, cloze_type, release
     )
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
@@ -114,9 +121,10 @@ def stamp_lock(
     now: int,
     note_type: NoteTypeSpec,
     cloze_type: NoteTypeSpec | None,
+    release: Release | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for ``cards`` (``anki.lock.update_lock``), whose content digests are ``digests``
-    (by id): ``now`` for what changed since ``lock``."""
+    (by id): ``now`` for what changed since ``lock``, and for what ``release`` releases."""
     hashes = {card.id: digests[card.id] for card in cards}
     clozes = {card.id: card.clozes for card in cards if card.clozes}
 
@@ -146,6 +154,7 @@ def stamp_lock(
         cloze_note_type_hash=cloze_type.content_hash() if cloze_type else None,
         cloze_schema=cloze_type.schema_hash() if cloze_type else None,
         ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
+        release=release,
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ankigen.anki.deck import DeckPackage
-from ankigen.anki.lock import LockChanges
+from ankigen.anki.lock import LockChanges, Release
 from ankigen.anki.notes import Sources, assemble
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
 from ankigen.checks.outcomes import card_outcomes
@@ -190,6 +190,7 @@ def build(
     force: bool = False,
     progress: Progress | None = None,
     read_all: bool = False,
+    release: Release | None = None,
 ) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
@@ -225,7 +226,7 @@ def build(
             )
     digests = snapshot.files if snapshot is not None else None
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
-    checked = check_deck(cards_dir, deck, now=now, strict=strict)
+    checked = check_deck(cards_dir, deck, now=now, strict=strict, release=release)
     config, rendered, changes = checked.config, list(checked.cards), checked.changes
     lock_path = checked.lock_path
     if frozen and checked.lock_stale:

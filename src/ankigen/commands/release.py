@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
-from ankigen.anki.lock import Lock
+from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notes import Sources, assemble, note_fields, note_tags
 from ankigen.anki.notetype import field_names
@@ -99,7 +99,7 @@ def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> Relea
     current = released_cards(cards)
     changes = compare(ReleaseManifest(), current, config.version, {})
     date = time.strftime("%Y-%m-%d", time.gmtime(now))
-    manifest = ReleaseManifest(config.version, date, description_html(changes), current, {})
+    manifest = ReleaseManifest(config.version, date, description_html(changes), current, {}, now)
     atomic_write_bytes(cards_dir / RELEASE_FILE, format_manifest(manifest).encode("utf-8"))
     existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
     text = prepend_changelog(existing, changelog_section(changes, date, deck=config.name))
@@ -175,11 +175,19 @@ def release(
             **{i: t for i, t, _ in changes.retired},
         }
         new_manifest = ReleaseManifest(
-            new_version, date, description_html(changes, message), current, retired
+            new_version, date, description_html(changes, message), current, retired, now
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
         # a release reads every file: no status remembered from an earlier build is trusted
-        result = build(cards_dir, out_dir, now=now, force=force, progress=progress, read_all=True)
+        result = build(
+            cards_dir,
+            out_dir,
+            now=now,
+            force=force,
+            progress=progress,
+            read_all=True,
+            release=stamped_by(changes, manifest),
+        )
     except BaseException:
         atomic_write_bytes(deck_yaml, old_deck_text)
         if old_manifest_text is None:
@@ -191,6 +199,14 @@ def release(
     text = prepend_changelog(existing, changelog_section(changes, date, message, config.name))
     atomic_write_bytes(changelog, text.encode("utf-8"))
     return ReleaseResult(result, changes, changelog)
+
+
+def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
+    """What a release stamps at its own time: every card it adds, changes or restores (a
+    development build may have stamped them earlier), and the note types stamped since the
+    last release (``anki.lock.Release``)."""
+    ids = [i for i, _ in changes.added + changes.restored] + [i for i, _, _ in changes.changed]
+    return Release(frozenset(ids), last.time)
 
 
 def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest]:
@@ -247,7 +263,9 @@ def dry_run(
     if refused is not None:
         raise AnkigenError([refused])
     bumped = replace(deck, config=replace(deck.config, version=new_version))
-    checked = check_deck(cards_dir, bumped, now=now, strict=False)
+    checked = check_deck(
+        cards_dir, bumped, now=now, strict=False, release=stamped_by(changes, manifest)
+    )
     package = assemble(
         checked.config,
         checked.note_type,

@@ -37,6 +37,7 @@ class ReleaseManifest:
     notes: str = ""  # what's new, as HTML for the deck description
     cards: dict[str, ReleasedCard] = field(default_factory=dict)
     retired: dict[str, str] = field(default_factory=dict)  # id → title, of retired cards
+    time: int | None = None  # when it was released (Unix seconds); unknown for older records
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def read_manifest(path: Path) -> ReleaseManifest:
                 for card_id, entry in data["cards"].items()
             },
             retired=dict(data.get("retired", {})),
+            time=None if data.get("time") is None else int(data["time"]),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnkigenError(
@@ -200,6 +202,8 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         "date": manifest.date,
         "notes": manifest.notes,
     }
+    if manifest.time is not None:
+        head["time"] = manifest.time
     retired = dict(sorted(manifest.retired.items()))
     return (
         "{\n"
