@@ -67,9 +67,9 @@ def test_rendering_reports_its_progress(cards, workers):
     paths = discover(cards)
     heard: list[tuple[int, int]] = []
     outcomes = card_outcomes(
+        cards,
         paths,
         load_config(cards),
-        cards,
         workers=workers,
         parallel_min=2,
         progress=lambda done, total: heard.append((done, total)),

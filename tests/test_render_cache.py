@@ -336,8 +336,8 @@ def test_parallel_rendering_gives_the_serial_result_in_order(cards, tmp_path):
         from ankigen.source.load import discover
         cards = Path({str(cards)!r})
         paths, config = discover(cards), load_config(cards)
-        serial = card_outcomes(paths, config, cards, workers=1)
-        parallel = card_outcomes(paths, config, cards, workers=2, parallel_min=1)
+        serial = card_outcomes(cards, paths, config, workers=1)
+        parallel = card_outcomes(cards, paths, config, workers=2, parallel_min=1)
         assert len(serial) == 10 and serial == parallel, "parallel differs"
         print("same", [o.rendered.id for o in parallel])
         """

@@ -50,7 +50,3 @@ class DeckPackage:
         if self.cloze_note_type is not None:
             types.append((self.cloze_note_type, self.cloze_note_type_mod))
         return types
-
-    def note_type_of(self, kind: str) -> NoteTypeSpec | None:
-        """The note type of the notes of ``kind``, if the package has it."""
-        return next((spec for spec, _ in self.note_types() if spec.kind == kind), None)

@@ -79,9 +79,9 @@ def card_outcome(
 
 
 def card_outcomes(
+    cards_dir: Path,
     paths: Sequence[Path],
     config: DeckConfig,
-    cards_dir: Path,
     *,
     workers: int | None = None,
     parallel_min: int = PARALLEL_MIN_CARDS,

@@ -126,7 +126,7 @@ def render_deck(
     shown = display_named(cards_dir, named)
     if config is None:  # still check the cards, against any category: all problems at once
         stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
-        outcomes = card_outcomes(paths, stand_in, cards_dir, progress=progress, shown=shown)
+        outcomes = card_outcomes(cards_dir, paths, stand_in, progress=progress, shown=shown)
         problems.extend(problem for outcome in outcomes for problem in outcome.problems)
         problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))
         return RenderedDeck(None, (), tuple(problems))
@@ -140,7 +140,7 @@ def render_deck(
             cards_dir, paths, config, progress=progress, digests=known, shown=shown
         )
     else:
-        outcomes = card_outcomes(paths, config, cards_dir, progress=progress, shown=shown)
+        outcomes = card_outcomes(cards_dir, paths, config, progress=progress, shown=shown)
         cache_warnings = []
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
     problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
@@ -232,7 +232,7 @@ def build(
     if frozen and checked.lock_stale:
         raise AnkigenError([_stale_lock(lock_path, changes)])
     target = out_dir / config.package_name
-    deck_package = _assemble(cards_dir, checked)
+    deck_package = assemble_checked(cards_dir, checked)
     note_table = note_rows(deck_package, deck_package.notes)
     card_table = card_rows(deck_package, deck_package.notes)
     data = package_bytes(deck_package, note_table, card_table)
@@ -264,10 +264,15 @@ def _stale_lock(lock_path: Path, changes: LockChanges) -> Problem:
     )
 
 
-def _assemble(cards_dir: Path, checked: CheckedDeck) -> DeckPackage:
-    """The checked deck as the package's notes; the release notes when this is a release."""
+def assemble_checked(
+    cards_dir: Path, checked: CheckedDeck, release_notes: str | None = None
+) -> DeckPackage:
+    """The checked deck as the package's notes. The deck description takes
+    ``release_notes``, or else the last release's when this is its version."""
     released = checked.released  # read once, by the check
-    notes = released.notes if released.version == checked.config.version else ""
+    notes = release_notes
+    if notes is None:
+        notes = released.notes if released.version == checked.config.version else ""
     sources = Sources(
         lock=display_path(checked.lock_path),
         release=display_path(cards_dir / RELEASE_FILE),

@@ -20,11 +20,17 @@ from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
-from ankigen.anki.notes import Sources, assemble, note_fields, note_tags
+from ankigen.anki.notes import note_fields, note_tags
 from ankigen.anki.notetype import field_names
 from ankigen.anki.package import package_bytes
 from ankigen.checks.rules import check_deck, lost_lock_problem
-from ankigen.commands.build import BuildResult, build, render_cards, render_deck
+from ankigen.commands.build import (
+    BuildResult,
+    assemble_checked,
+    build,
+    render_cards,
+    render_deck,
+)
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import (
     ReleaseChanges,
@@ -266,19 +272,7 @@ def dry_run(
     checked = check_deck(
         cards_dir, bumped, now=now, strict=False, release=stamped_by(changes, manifest)
     )
-    package = assemble(
-        checked.config,
-        checked.note_type,
-        list(checked.cards),
-        checked.lock,
-        description_html(changes, message),
-        checked.cloze_note_type,
-        sources=Sources(
-            lock=display_path(cards_dir / LOCK_FILE),
-            release=display_path(cards_dir / RELEASE_FILE),
-            deck=display_path(cards_dir / DECK_FILE),
-        ),
-    )
+    package = assemble_checked(cards_dir, checked, description_html(changes, message))
     date = time.strftime("%Y-%m-%d", time.gmtime(now))
     entry = changelog_section(changes, date, message, config.name)
     last = out_dir / config.package_name
