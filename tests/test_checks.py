@@ -15,6 +15,7 @@ from ankigen.anki.lock import Lock, format_lock, update_lock
 from ankigen.anki.lockfile import read_lock
 from ankigen.cli import main
 from ankigen.commands.build import build, check
+from ankigen.commands.release import release
 from ankigen.errors import AnkigenError, Problem
 from ankigen.render.card import Renderer
 from ankigen.render.formulas import Formula
@@ -200,38 +201,48 @@ def test_the_shipped_lock_is_what_a_build_writes(cards, tmp_path):
     assert lock.read_bytes() == before
 
 
-def test_removing_a_card_needs_a_major_version(cards, tmp_path, runner, monkeypatch):
+def test_removing_a_card_builds_freely_and_needs_a_major_release(
+    cards, tmp_path, runner, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     next(cards.rglob("ML0027-*.md")).unlink()
-    set_version(cards, "1.1.0")
     result = runner.invoke(main, ["build", "--cards", "cards"])
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0].startswith(
-        "cards/ankigen.lock:10: card ML0027 was removed since version 1.0.0: learners keep its note"
-    )
-    assert not (tmp_path / "output").exists()
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "(a development build, not a release)" in result.stdout
+    deck_before = (cards / "deck.yaml").read_bytes()
+    record_before = (cards / "ankigen.release.json").read_bytes()
 
-    set_version(cards, "2.0.0")
-    result = runner.invoke(main, ["build", "--cards", "cards"])
+    result = runner.invoke(main, ["release", "minor", "--cards", "cards"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.yaml:4: 1.1.0 would be a minor release after 1.0.0, but ML0027 retired, "
+        "which needs a major release: run `ankigen release major` (releases 2.0.0)"
+    )
+    assert (cards / "deck.yaml").read_bytes() == deck_before
+    assert (cards / "ankigen.release.json").read_bytes() == record_before
+
+    result = runner.invoke(main, ["release", "major", "--cards", "cards"])
     assert result.exit_code == 0, result.output
     lock = json.loads((cards / "ankigen.lock").read_text())
     assert "ML0027" not in lock["cards"]
+    # the development build retired it under 1.0.0; the release says its own version
     assert lock["retired"]["ML0027"]["retired_in"] == "2.0.0"
     assert lock["version"] == "2.0.0"
 
 
-def test_a_schema_change_needs_a_major_version(cards, tmp_path, monkeypatch):
+def test_a_schema_change_builds_freely_and_needs_a_major_release(cards, tmp_path, monkeypatch):
     monkeypatch.setattr(notetype, "FIELDS", (*notetype.FIELDS, ("Extra", 123456789)))
-    set_version(cards, "1.1.0")
-    with pytest.raises(AnkigenError) as caught:
-        check(cards, now=T0)
-    (problem,) = caught.value.problems
-    assert (
-        problem.line == 4
-        and "fields, templates or sort field changed since version 1.0.0" in str(problem)
-    )
-    set_version(cards, "2.0.0")
     assert check(cards, now=T0).warnings == ()
+    with pytest.raises(AnkigenError) as caught:
+        release(cards, tmp_path / "out", "minor", now=T0, allow_empty=True)
+    (problem,) = caught.value.problems
+    assert problem.line == 4 and str(problem).endswith(
+        "but the basic note type's fields or templates changed, which needs a major release: "
+        "run `ankigen release major` (releases 2.0.0)"
+    )
+    made = release(cards, tmp_path / "out", "major", now=T0, allow_empty=True)
+    assert made.build.output.name.endswith("-2.0.0.apkg")
 
 
 def test_template_text_and_css_are_not_schema_changes(cards, monkeypatch):
@@ -241,33 +252,23 @@ def test_template_text_and_css_are_not_schema_changes(cards, monkeypatch):
     assert checked.changes.note_type_changed and checked.warnings == ()
 
 
-def test_a_change_without_a_version_bump_is_a_warning_that_strict_makes_fatal(
+def test_a_change_at_the_released_version_is_a_development_build_with_no_warning(
     cards, tmp_path, runner, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
     replace_in(next(cards.rglob("ML0027-*.md")), "Its formula", "The formula")
-    lock_before = (cards / "ankigen.lock").read_bytes()
-
     strict = runner.invoke(main, ["build", "--cards", "cards", "--strict"])
-    assert strict.exit_code == 1
-    assert strict.stderr.splitlines() == [
-        "cards/deck.yaml:4: warning: cards changed since version 1.0.0 was built (ML0027 "
-        "changed) but `version` is still 1.0.0: raise it so learners can tell the two "
-        "packages apart",
-        "ankigen: 1 warning found and --strict is on; nothing was written.",
+    assert strict.exit_code == 0, strict.output
+    assert strict.stderr == ""
+    assert strict.stdout.startswith(
+        "Built output/ml-and-dl-interview-questions-1.0.0-dev.apkg (a development build, not a "
+        "release): 10 cards (DL 4, ML 6); 1 changed since the lock (ML0027 changed)."
+    )
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
+        "ml-and-dl-interview-questions-1.0.0-dev.apkg"
     ]
-    assert not (tmp_path / "output").exists()
-    assert (cards / "ankigen.lock").read_bytes() == lock_before
-
     checked = runner.invoke(main, ["check", "--cards", "cards"])
-    assert checked.exit_code == 0
-    assert checked.stdout == "Checked cards: 10 cards, 1 warning.\n"
-    assert checked.stderr.startswith("cards/deck.yaml:4: warning: cards changed")
-
-    built = runner.invoke(main, ["build", "--cards", "cards"])
-    assert built.exit_code == 0
-    assert built.stderr.startswith("cards/deck.yaml:4: warning: cards changed")
-    assert built.stdout.startswith("Built output/")
+    assert checked.exit_code == 0 and checked.stderr == ""
 
 
 def test_errors_and_warnings_are_reported_together(cards, tmp_path, runner, monkeypatch):

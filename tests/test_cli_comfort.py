@@ -36,7 +36,7 @@ def test_every_command_has_help_with_an_example(runner):
 def test_build_json_is_a_machine_readable_summary(cards, tmp_path, runner, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = next(cards.rglob("DL0003-*.md"))
-    path.write_text(path.read_text() + "\nOne more line.\n")
+    path.write_text(path.read_text() + '\n<span onclick="x()">One more line.</span>\n')
     result = runner.invoke(main, ["build", "--cards", "cards", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -45,19 +45,20 @@ def test_build_json_is_a_machine_readable_summary(cards, tmp_path, runner, monke
         "deck",
         "version",
         "unchanged",
+        "development",
         "cards",
         "per_category",
         "changed",
         "warnings",
     ]
-    assert report["output"] == "output/ml-and-dl-interview-questions-1.0.0.apkg"
+    assert report["output"] == "output/ml-and-dl-interview-questions-1.0.0-dev.apkg"
+    assert report["development"] is True
     assert Path(report["output"]).is_file()
     assert (report["cards"], report["per_category"]) == (10, {"DL": 4, "ML": 6})
     assert report["changed"] == {"added": [], "changed": ["DL0003"], "removed": [], "restored": []}
     (warning,) = report["warnings"]
-    assert (warning["path"], warning["line"]) == ("cards/deck.yaml", 4)
-    assert warning["message"].startswith("cards changed since version 1.0.0 was built")
-    assert result.stderr.startswith("cards/deck.yaml:4: warning: cards changed")
+    assert (warning["path"], warning["line"]) == ("cards/DL/DL0003-1x1-convolution.md", 22)
+    assert result.stderr.startswith("cards/DL/DL0003-1x1-convolution.md:22: warning:")
     again = json.loads(runner.invoke(main, ["build", "--cards", "cards", "--json"]).stdout)
     assert again["unchanged"] is True and again["changed"]["changed"] == []
 

@@ -17,6 +17,7 @@ from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main
 from ankigen.commands.build import build, check, render_cards
 from ankigen.commands.preview import card_faces
+from ankigen.commands.release import release
 from ankigen.errors import AnkigenError
 from ankigen.render.card import Renderer
 from ankigen.render.cloze import protect_tex, reveal
@@ -248,7 +249,7 @@ def test_a_nested_deletion_is_a_warning_for_older_anki(cloze_cards, tmp_path):
     ]
     path = card_file(cloze_cards, "ML0032")
     path.write_text(path.read_text().replace("{{c3::local}}", "local"))
-    again = [str(p) for p in build(cloze_cards, tmp_path / "again", now=T0, force=True).warnings]
+    again = [str(p) for p in build(cloze_cards, tmp_path / "again", now=T0).warnings]
     assert not [w for w in again if "inside another deletion" in w]
 
 
@@ -273,20 +274,19 @@ def test_dropping_a_deletion_warns_that_learners_keep_an_empty_card(cloze_cards,
     ]
 
 
-def test_changing_the_cloze_note_types_fields_needs_a_major_version(
+def test_changing_the_cloze_note_types_fields_needs_a_major_release(
     cloze_cards, tmp_path, monkeypatch
 ):
-    build(cloze_cards, tmp_path / "out", now=T0)
+    release(cloze_cards, tmp_path / "out", "minor", now=T0)  # 1.1.0 ships the cloze type
     monkeypatch.setattr(notetype, "CLOZE_FIELDS", (*notetype.CLOZE_FIELDS, ("More", 42)))
-    set_version(cloze_cards, "1.1.0")
+    check(cloze_cards, now=T0 + 60, use_cache=False)  # a development build may
     with pytest.raises(AnkigenError) as failure:
-        check(cloze_cards, now=T0 + 60, use_cache=False)
-    assert (
-        "the cloze note type's fields, templates or sort field changed since version 1.0.0"
-        in str(failure.value)
+        release(cloze_cards, tmp_path / "out", "minor", now=T0 + 60, allow_empty=True)
+    assert str(failure.value.problems[0]).endswith(
+        "the cloze note type's fields or templates changed, which needs a major release: run "
+        "`ankigen release major` (releases 2.0.0)"
     )
-    set_version(cloze_cards, "2.0.0")
-    check(cloze_cards, now=T0 + 60, use_cache=False)
+    release(cloze_cards, tmp_path / "out", "major", now=T0 + 60, allow_empty=True)
 
 
 def test_a_retired_cloze_card_stays_a_cloze_note_whose_cards_say_so(

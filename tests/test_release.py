@@ -130,22 +130,39 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
     assert {cid: s for cid, s in scheduling(collection).items() if cid in schedule} == schedule
 
 
-def test_a_built_version_never_changes_unless_forced(workdir, runner):
+def test_only_releases_are_immutable_and_building_needs_no_flag(workdir, runner):
+    """Edit → build → edit → build with no flag and no version edit: development builds;
+    the released package stays byte-identical, even under the old --force."""
     assert runner.invoke(main, ["build"]).exit_code == 0
     package = workdir / "output" / PACKAGE.format("1.0.0")
-    before = package.read_bytes()
-    edit(workdir / "cards", "ML0029", "In machine learning", "In ML")
-    result = runner.invoke(main, ["build"])
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-2] == (
-        f"output/{PACKAGE.format('1.0.0')}:1: version 1.0.0 was already built with other "
-        "content (ML0029 changed): a built version never changes; raise `version` in "
-        "deck.yaml (`ankigen release patch` does it), or pass --force to overwrite it"
-    )
-    assert package.read_bytes() == before
-    result = runner.invoke(main, ["build", "--force"])
-    assert result.exit_code == 0, result.output
-    assert package.read_bytes() != before
+    dev = workdir / "output" / PACKAGE.format("1.0.0-dev")
+    released = package.read_bytes()
+    for step, (old, new) in enumerate([("In machine learning", "In ML"), ("In ML", "In AI")]):
+        edit(workdir / "cards", "ML0029", old, new)
+        result = runner.invoke(main, ["build"])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+        assert result.stdout.startswith(
+            f"Built output/{dev.name} (a development build, not a release): 10 cards"
+        ), step
+        assert package.read_bytes() == released
+    with zipfile.ZipFile(dev) as archive, tempfile.TemporaryDirectory() as work:
+        archive.extract("collection.anki2", work)
+        with sqlite3.connect(Path(work) / "collection.anki2") as db:
+            (decks,) = db.execute("select decks from col").fetchone()
+        db.close()
+    assert "Version 1.0.0 with unreleased changes: a development build" in decks
+    forced = runner.invoke(main, ["build", "--force"])
+    assert forced.exit_code == 0 and forced.stderr.startswith("note: --force is no longer needed")
+    assert package.read_bytes() == released
+    made = runner.invoke(main, ["release", "patch"])
+    assert made.exit_code == 0, made.output
+    assert (workdir / "output" / PACKAGE.format("1.0.1")).is_file()
+    assert package.read_bytes() == released
+    edit(workdir / "cards", "ML0029", "In AI", "In machine learning")
+    assert runner.invoke(main, ["build"]).exit_code == 0  # a development build after 1.0.1
+    assert (workdir / "output" / PACKAGE.format("1.0.1-dev")).is_file()
+    assert package.read_bytes() == released
 
 
 def test_the_same_content_in_other_bytes_is_the_same_version(workdir, runner):
@@ -188,7 +205,7 @@ def test_the_same_content_in_other_bytes_is_the_same_version(workdir, runner):
     package.write_bytes(buffer.getvalue())
     result = runner.invoke(main, ["build", "--no-cache"])
     assert result.exit_code == 1
-    assert "version 1.0.0 was already built with other content" in result.stderr
+    assert "holds other content (DL0001 changed) than release 1.0.0" in result.stderr
 
 
 def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):
@@ -197,7 +214,9 @@ def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):
     next(cards.rglob("ML0027-*.md")).unlink()  # a removal needs a major release
     result = runner.invoke(main, ["release", "minor"])
     assert result.exit_code == 1
-    assert "card ML0027 was removed since version 1.0.0" in result.stderr
+    assert "ML0027 retired, which needs a major release: run `ankigen release major`" in (
+        result.stderr
+    )
     assert (cards / "deck.yaml").read_bytes() == deck_before
     assert not (workdir / "CHANGELOG.md").exists()
     assert (cards / "ankigen.release.json").read_text().count('"version": "1.0.0"') == 1
@@ -293,8 +312,8 @@ def test_a_patch_that_adds_a_card_is_refused_and_minor_is_named(workdir, runner)
     result = runner.invoke(main, ["release", "patch"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.yaml:4: a patch release only changes cards, but ML0099 is new: run "
-        "`ankigen release minor`"
+        "cards/deck.yaml:4: 1.0.1 would be a patch release after 1.0.0, but ML0099 is new, "
+        "which needs a minor release: run `ankigen release minor` (releases 1.1.0)"
     )
     assert (cards / "ankigen.lock").read_bytes() == lock_before
     result = runner.invoke(main, ["release", "minor"])
@@ -378,7 +397,7 @@ def test_a_release_stamps_what_it_releases_at_its_own_time(workdir):
     card = next(cards.rglob("ML0027-*.md"))
     card.write_text(card.read_text() + "\nA dev build's edit.\n", encoding="utf-8")
     dev_time, release_time = 1_900_000_000, 1_900_086_400  # a day apart
-    build(cards, workdir / "dev", now=dev_time, force=True)
+    build(cards, workdir / "dev", now=dev_time)
     assert read_lock(cards / "ankigen.lock").cards["ML0027"].mod == dev_time
     result = release(cards, workdir / "output", "patch", now=release_time)
     after = read_lock(cards / "ankigen.lock")

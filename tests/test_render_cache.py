@@ -237,7 +237,7 @@ def test_a_cache_warning_is_on_stderr_and_in_json_but_never_replayed(
         damage(shard, "altered")
     card = card_file(cards, "ML0026")  # a build that reads the cache, not the no-change one
     card.write_text(card.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
-    result = runner.invoke(main, [*args, "--json", "--force"])
+    result = runner.invoke(main, [*args, "--json"])
     assert result.exit_code == 0, result.output
     assert "warning: ignored render cache file: checksum mismatch" in result.stderr
     report = json.loads(result.stdout)
@@ -355,8 +355,11 @@ def test_a_build_where_nothing_changed_does_nothing_and_reports_as_a_full_build_
 ):
     settled(cards, tmp_path / "settle")
     path = card_file(cards, "ML0028")
-    path.write_text(path.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
-    first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (no bump)
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\n<span onclick="x()">A new line.</span>\n',
+        encoding="utf-8",
+    )
+    first = build(cards, tmp_path / "out", now=T0 + 60)  # writes the lock, warns (onclick)
     assert first.warnings and not first.unchanged
     rendered.clear()
     real_render = ankigen.commands.build.render_deck
@@ -374,7 +377,8 @@ def up_to_date(cards: Path, out: Path) -> bool:
     """Whether a build of ``cards`` into ``out`` now would stop early (``buildrecord``)."""
     config = load_config(cards)
     snapshot = snapshot_inputs(cards, out, {"frozen": False, "strict": False})
-    return unchanged_result(snapshot, config, out / config.package_name) is not None
+    targets = (out / config.package_name, out / config.dev_package_name)
+    return unchanged_result(snapshot, config, targets) is not None
 
 
 @pytest.mark.parametrize(
@@ -472,7 +476,7 @@ def test_a_rebuild_reads_only_the_files_whose_status_changed(
     opened = opened_by_snapshot(monkeypatch)
     path = card_file(cards, "DL0002")
     path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
-    again = build(cards, tmp_path / "out", now=T0 + 60, force=True)
+    again = build(cards, tmp_path / "out", now=T0 + 60)
     assert again.changes.changed == ("DL0002",)
     # the edited card, and the lock, which the build itself writes and never records
     assert sorted(opened) == sorted([path.name, "ankigen.lock"])
@@ -510,7 +514,7 @@ def test_an_edit_that_keeps_size_and_date_is_still_seen(
     path.write_text(swapped, encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or an archive
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    again = build(cards, tmp_path / "out", now=T0 + 60, force=True)  # the change time tells
+    again = build(cards, tmp_path / "out", now=T0 + 60)  # the change time tells
     assert not again.unchanged and again.changes.changed == ("ML0030",)
 
 
@@ -521,7 +525,7 @@ def test_a_file_saved_just_before_a_build_is_not_trusted_even_with_a_fast_clock(
     clock_ahead(monkeypatch, 3600)  # this machine's clock ahead of the files' (a file server)
     path = card_file(cards, "ML0027")
     path.write_text(path.read_text(encoding="utf-8") + "\nJust saved.\n", encoding="utf-8")
-    build(cards, tmp_path / "out", now=T0, force=True)  # within the clock's tick of that save
+    build(cards, tmp_path / "out", now=T0)  # within the clock's tick of that save
     # the files' own clock says it was saved this instant: a second save could hide
     assert path.relative_to(cards).as_posix() not in recorded(cards)
     opened = opened_by_snapshot(monkeypatch)

@@ -9,6 +9,7 @@ import pytest
 
 from ankigen.anki import notetype
 from ankigen.commands.build import build
+from ankigen.commands.release import release
 from tests.ankihelpers import (
     import_package,
     notes_by_id_field,
@@ -53,8 +54,7 @@ def test_new_version_updates_the_edited_note_and_keeps_all_history(cards, tmp_pa
     assert len(log_before) >= 10
 
     edit_answer(cards, "DL0003", "1×1 conv first reduces", "1×1 convolution first reduces")
-    bump_version(cards, "1.1.0")
-    result = build(cards, out, now=T0 + 60)
+    result = release(cards, out, "minor", now=T0 + 60).build
     assert result.changes.changed == ("DL0003",)
     assert result.output.name.endswith("-1.1.0.apkg")
     log = import_package(collection, result.output)

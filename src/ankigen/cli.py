@@ -132,6 +132,16 @@ def print_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# --force once let a build overwrite a built version; now a build of unreleased cards is a
+# development build, and a release's package is never overwritten: the flag does nothing
+FORCE_OPTION = click.option("--force", is_flag=True, hidden=True)
+FORCE_NOTE = (
+    "note: --force is no longer needed and does nothing: a build of unreleased cards is a "
+    "development build (<deck>-<version>-dev.apkg), and a released package is never "
+    "overwritten"
+)
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="ankigen")
 def main() -> None:
@@ -158,11 +168,7 @@ def main() -> None:
     help="Render every card afresh, without reading or writing the render cache "
     "($XDG_CACHE_HOME/ankigen).",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Overwrite a package of this version built earlier with other content.",
-)
+@FORCE_OPTION
 @reports_problems
 def build_command(
     cards_dir: Path,
@@ -174,7 +180,11 @@ def build_command(
     no_cache: bool,
     force: bool,
 ) -> None:
-    """Check CARDS, then build them into OUT/<deck>-<version>.apkg and update the lock.
+    """Check CARDS, then build them into OUT/<deck>-<version>-dev.apkg and update the lock.
+
+    VERSION is deck.yaml's, the last release. A build of other cards than that release is
+    a development build (-dev), to import and try, rebuilt at will; a build of exactly the
+    release's cards rebuilds OUT/<deck>-<version>.apkg, which never changes.
 
     With --json, prints the output path, the cards per category, the ids changed since the
     lock and the warnings as JSON.
@@ -182,6 +192,8 @@ def build_command(
     Example: ankigen build --cards cards --out output --strict
     """
     started = time.perf_counter()
+    if force:
+        click.echo(FORCE_NOTE, err=True)
     with progress_bar(quiet) as progress:
         result = build(
             cards_dir,
@@ -190,7 +202,6 @@ def build_command(
             frozen=frozen,
             strict=strict,
             use_cache=not no_cache,
-            force=force,
             progress=progress,
         )
     for warning in result.warnings:
@@ -298,7 +309,7 @@ def diff_command(old: Path, new: Path) -> None:
 
 
 @main.command("release", context_settings=CONTEXT)
-@click.argument("part", type=click.Choice(["major", "minor", "patch"]))
+@click.argument("part", type=click.Choice(["major", "minor", "patch"]), required=False)
 @CARDS_OPTION
 @out_option("Folder for the .apkg.")
 @click.option(
@@ -307,7 +318,7 @@ def diff_command(old: Path, new: Path) -> None:
     help="Changelog to update. Default: CHANGELOG.md beside a folder named cards, else "
     "CHANGELOG-<folder>.md beside the cards folder.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing package of the new version.")
+@FORCE_OPTION
 @click.option(
     "--allow-empty", is_flag=True, help="Release even when no card changed since the last release."
 )
@@ -326,7 +337,7 @@ def diff_command(old: Path, new: Path) -> None:
 @QUIET_OPTION
 @reports_problems
 def release_command(
-    part: str,
+    part: str | None,
     cards_dir: Path,
     out_dir: Path,
     changelog: Path | None,
@@ -336,10 +347,13 @@ def release_command(
     dry_run: bool,
     quiet: bool,
 ) -> None:
-    """Release the next PART version: bump deck.yaml, build, record the changes.
+    """Release the last release raised by PART, or without PART the version in deck.yaml.
 
-    Refuses when the check fails at the new version, when no card changed (unless
-    --allow-empty), and a patch that adds cards (that is a minor release). Cards added,
+    Raises `version` in deck.yaml, builds OUT/<deck>-<version>.apkg with every note it
+    changes stamped now, and records the changes. Without PART it releases the version you
+    raised in deck.yaml by hand. Refuses when the check fails, when no card changed (unless
+    --allow-empty), a patch that adds cards (a minor release), and a minor that retires
+    cards or changes the note type's fields (a major one). Cards added,
     changed (by field) and retired since the last release, and your --message, go to
     CHANGELOG.md (newest first) and to the deck description learners see in Anki.
 
@@ -353,6 +367,8 @@ def release_command(
     if control:
         raise click.UsageError(f"--message holds a {describe_control(control.group())}")
     now, words = int(time.time()), message.strip()
+    if force:
+        click.echo(FORCE_NOTE, err=True)
     with progress_bar(quiet) as progress:
         if dry_run:
             trial = try_release(
@@ -371,7 +387,6 @@ def release_command(
                 part,
                 now=now,
                 changelog=changelog,
-                force=force,
                 progress=progress,
                 allow_empty=allow_empty,
                 message=words,

@@ -256,15 +256,14 @@ def update_lock(
     cards, (added, changed, restored) = _stamp_cards(
         lock, card_hashes, now, titles or {}, clozes or {}
     )
-    if release is not None:
-        changed = sorted({*changed, *_restamp(cards, release.cards, now)})
     removed = sorted(set(lock.cards) - set(card_hashes))
     retired, reworded = _retire(lock, card_hashes, removed, now, version, digest_tombstone)
+    if release is not None:  # what the release releases, stamped at its time
+        changed = sorted({*changed, *_restamp(cards, release.cards, now)})
+        reworded = sorted({*reworded, *_retire_in(retired, release, now, digest_tombstone)})
     note_type = _type_stamp(lock.note_type, note_type_hash, now, release)
-    cloze_type = (
-        None
-        if cloze_note_type_hash is None
-        else _type_stamp(lock.cloze_note_type, cloze_note_type_hash, now, release)
+    cloze_type = cloze_note_type_hash and _type_stamp(
+        lock.cloze_note_type, cloze_note_type_hash, now, release
     )
     changes = LockChanges(
         tuple(added),
@@ -275,9 +274,9 @@ def update_lock(
         version=version,
         restored=tuple(restored),
         tombstones_changed=tuple(reworded),
-        cloze_note_type_changed=cloze_type is not lock.cloze_note_type,
+        cloze_note_type_changed=(cloze_type or None) is not lock.cloze_note_type,
     )
-    cloze_schema = None if cloze_type is None else cloze_schema
+    cloze_schema = cloze_schema if cloze_type else None
     deck_id, note_type_id, cloze_id = (
         ids if ids is not None else (lock.deck_id, lock.note_type_id, lock.cloze_note_type_id)
     )
@@ -288,11 +287,11 @@ def update_lock(
             retired,
             version,
             schema,
-            cloze_type,
+            cloze_type or None,
             cloze_schema,
             deck_id=deck_id,
             note_type_id=note_type_id,
-            cloze_note_type_id=cloze_id if cloze_type is not None else None,
+            cloze_note_type_id=cloze_id if cloze_type else None,
         ),
         changes,
     )
@@ -374,6 +373,32 @@ def _retire(
     return retired, reworded
 
 
+def _retire_in(
+    retired: dict[str, RetiredStamp],
+    release: Release,
+    now: int,
+    digest_tombstone: Callable[[str, str, str], str],
+) -> list[str]:
+    """The tombstones of the cards ``release`` retires, saying its version and stamped at
+    ``now`` (or just after their stamp); the ids of those that changed."""
+    done = []
+    for card_id in sorted(release.retired & set(retired)):
+        old = retired[card_id]
+        if old.retired_in == release.version and old.mod >= now:
+            continue
+        retired[card_id] = RetiredStamp(
+            digest_tombstone(card_id, old.title, release.version),
+            max(now, old.mod + 1) if old.retired_in != release.version else max(now, old.mod),
+            old.note_id,
+            old.title,
+            old.clozes,
+            retired_in=release.version,
+        )
+        if retired[card_id] != old:
+            done.append(card_id)
+    return done
+
+
 def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | None) -> Stamp:
     """A note type's stamp: the old one while its content is the same, else a newer time;
     a release stamps anew one stamped since the last release."""
@@ -386,10 +411,14 @@ def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | Non
 @dataclass(frozen=True)
 class Release:
     """What a release stamps at its own time: the cards it adds, changes or restores, and
-    the note types stamped after ``since`` (the last release's time; ``None``: unknown)."""
+    the note types stamped after ``since`` (the last release's time; ``None``: unknown);
+    and the cards it ``retired``, whose tombstones say ``version`` (a development build
+    may have retired them under the version before)."""
 
     cards: frozenset[str]
     since: int | None = None
+    retired: frozenset[str] = frozenset()
+    version: str = ""
 
 
 def _restamp(cards: dict[str, CardStamp], names: frozenset[str], now: int) -> list[str]:

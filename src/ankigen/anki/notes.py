@@ -50,6 +50,15 @@ def deck_description(config: DeckConfig, release_notes: str = "") -> str:
     return f"{text}<p>Version {config.version}</p>{release_notes}"
 
 
+def development_description(config: DeckConfig) -> str:
+    """The deck description of a development build: not a release, so no release notes."""
+    text = f"<p>{html.escape(config.description)}</p>" if config.description else ""
+    return (
+        f"{text}<p>Version {html.escape(config.version)} with unreleased changes: a "
+        "development build, for trying out, not for learners</p>"
+    )
+
+
 def tombstone_fields(
     card_id: str,
     title: str,

@@ -188,10 +188,14 @@ def known_files(record: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]
 
 
 def unchanged_result(
-    snapshot: InputSnapshot, config: DeckConfig, target: Path, record: dict[str, Any] | None = None
-) -> tuple[dict[str, int], tuple[Problem, ...]] | None:
-    """What the last build reported (cards per category, warnings), if it was made from
-    exactly these inputs into ``target`` and ``target`` is still the file it wrote.
+    snapshot: InputSnapshot,
+    config: DeckConfig,
+    targets: tuple[Path, ...],
+    record: dict[str, Any] | None = None,
+) -> tuple[dict[str, int], tuple[Problem, ...], Path] | None:
+    """What the last build reported (cards per category, warnings, the package), if it was
+    made from exactly these inputs into one of ``targets`` (the release's name and the
+    development build's) and that file is still the one it wrote.
 
     ``record`` is the last build's record when the caller has read it (``read_record``).
     """
@@ -199,7 +203,9 @@ def unchanged_result(
         if record is None:
             record = read_record(snapshot.cards_dir, config)
         digest = _digest(build_context(snapshot, config), snapshot.files)
-        if record.get("digest") != digest or record.get("target") != str(target.resolve()):
+        by_name = {str(target.resolve()): target for target in targets}
+        target = by_name.get(str(record.get("target")))
+        if record.get("digest") != digest or target is None:
             return None
         if hashlib.sha256(target.read_bytes()).hexdigest() != record.get("sha256"):
             return None
@@ -208,7 +214,7 @@ def unchanged_result(
         warnings = tuple(
             Problem(str(p), int(n), str(m), str(s)) for p, n, m, s in report["warnings"]
         )
-        return per_category, warnings
+        return per_category, warnings, target
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -303,9 +309,12 @@ def refresh_statuses(
 
 def look_back(
     cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
-) -> tuple[InputSnapshot, tuple[dict[str, int], tuple[Problem, ...], DeckConfig] | None]:
+) -> tuple[
+    InputSnapshot, tuple[dict[str, int], tuple[Problem, ...], DeckConfig, Path] | None
+]:
     """The build's inputs as they are now, and what the last build reported (its cards per
-    category, its warnings, deck.yaml) if no input has changed and its package is intact.
+    category, its warnings, deck.yaml, its package) if no input has changed and its package
+    is intact.
     With ``trust_status``, files whose status is as the last build recorded it are not read
     again."""
     try:
@@ -317,9 +326,10 @@ def look_back(
     snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
     if config is None:
         return snapshot, None
-    found = unchanged_result(snapshot, config, out_dir / config.package_name, record)
+    targets = (out_dir / config.package_name, out_dir / config.dev_package_name)
+    found = unchanged_result(snapshot, config, targets, record)
     if found is None:
         return snapshot, None
     refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
-    per_category, warnings = found
-    return snapshot, (per_category, warnings, config)
+    per_category, warnings, target = found
+    return snapshot, (per_category, warnings, config, target)

@@ -2,10 +2,11 @@
 
 ``build`` runs it first and ``ankigen check`` runs it alone; it writes nothing. It judges the
 rendered deck (``render.card.RenderedDeck``): every formula must typeset in Anki's MathJax
-(``tex.check``), notes must stay a reasonable size, and the new version must update the
-old one safely (against the lock): a card that disappears leaves learners a retired note
-and a note type *schema* change stops every learner's notes from updating, so both need a
-new major version; a content change without any version bump is a warning.
+(``tex.check``), notes must stay a reasonable size, and the cards must update learners'
+notes (against the lock): a note cannot change its kind, and ids chosen once never change.
+``version`` is the last release (or above it, for ``ankigen release`` to release): never
+below. Which release a change needs (a removed card or a note type *schema* change: major)
+is the release's to judge (``commands.release``), not the build's: building is free.
 
 Errors stop the build. Warnings are reported and the build goes on, unless ``strict``.
 """
@@ -88,9 +89,9 @@ def check_deck(
     )
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
-    against_lock = against_lock_problems(
-        config, lock, changes, deck.cards, lock_shown, note_type, cloze_type
-    )
+    problems.extend(version_problems(config, released))
+    # what comparing the sources with the lock finds: once the new lock is written, it goes
+    against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -156,29 +157,6 @@ def stamp_lock(
         ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
         release=release,
     )
-
-
-def against_lock_problems(
-    config: DeckConfig,
-    lock: Lock,
-    changes: LockChanges,
-    cards: Sequence[RenderedCard],
-    lock_shown: str,
-    note_type: NoteTypeSpec,
-    cloze_type: NoteTypeSpec | None,
-) -> list[Problem]:
-    """What comparing the sources with ``lock`` finds: once the new lock is written, these go."""
-    return [
-        *update_problems(
-            config,
-            lock,
-            changes,
-            note_type.schema_hash(),
-            lock_shown,
-            cloze_schema=cloze_type.schema_hash() if cloze_type else None,
-        ),
-        *note_kind_problems(lock, cards, lock_shown),
-    ]
 
 
 def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
@@ -315,72 +293,23 @@ def _version_key(version: str | None) -> tuple[int, int, int, int] | None:
     return major, minor, patch, release
 
 
-def update_problems(
-    config: DeckConfig,
-    lock: Lock,
-    changes: LockChanges,
-    schema: str,
-    lock_shown: str,
-    *,
-    cloze_schema: str | None = None,
-) -> list[Problem]:
-    """Whether this version updates the last one built (as the lock remembers it) safely.
-
-    ``cloze_schema`` is the cloze note type's schema digest when the deck has one.
-    """
-    previous, current = _version_key(lock.version), _version_key(config.version)
-    if previous is None or current is None:
-        return []  # no version built yet (or a format 1 lock): nothing to compare against
-    deck_shown, line = display_path(config.path), config.version_line
-    if current < previous:
-        return [
-            Problem(
-                deck_shown,
-                line,
-                f"version {config.version} is lower than {lock.version}, the version last "
-                f"built ({LOCK_FILE}): versions only go up",
-            )
-        ]
-    major_bump = current[0] > previous[0]
-    next_major = f"{previous[0] + 1}.0.0"
-    problems: list[Problem] = []
-    if not major_bump:
-        for card_id in changes.removed:
-            problems.append(
-                Problem(
-                    lock_shown,
-                    lock.card_lines.get(card_id, 1),
-                    f"card {card_id} was removed since version {lock.version}: learners keep "
-                    "its note (Anki never deletes notes on import), which will say it was "
-                    f"retired; restore the card, or raise the major version (to {next_major}) "
-                    "to retire it",
-                )
-            )
-        for label, old, new in (
-            ("note type", lock.schema, schema),
-            ("cloze note type", lock.cloze_schema, cloze_schema),
-        ):
-            if old is not None and new is not None and old != new:
-                problems.append(
-                    Problem(
-                        deck_shown,
-                        line,
-                        f"the {label}'s fields, templates or sort field changed since version "
-                        f"{lock.version}: learners' Anki stops updating their notes when a "
-                        "field or template is added, removed or reordered (before Anki 2.1.67 "
-                        "also when one is renamed or the sort field changes); undo that change, "
-                        f"or raise the major version (to {next_major}) for a deliberate break",
-                    )
-                )
-    content_changed = changes.any
-    if current == previous and content_changed:
-        problems.append(
-            Problem.warning(
-                deck_shown,
-                line,
-                f"cards changed since version {lock.version} was built ({changes.describe()}) "
-                f"but `version` is still {config.version}: raise it so learners can tell "
-                "the two packages apart",
-            )
+def version_problems(config: DeckConfig, released: ReleaseManifest) -> list[Problem]:
+    """deck.yaml's ``version`` is the last release's, or higher when an author raised it by
+    hand for ``ankigen release`` (with no part) to release; never lower."""
+    previous, current = _version_key(released.version), _version_key(config.version)
+    if previous is None or current is None or current >= previous:
+        return []
+    return [
+        Problem(
+            display_path(config.path),
+            config.version_line,
+            f"version {config.version} is lower than {released.version}, the last release "
+            f"({RELEASE_FILE}): `version` is the last release, and `ankigen release` raises "
+            f"it; put `version: {released.version}` back",
         )
-    return problems
+    ]
+
+
+def version_key(version: str | None) -> tuple[int, int, int, int] | None:
+    """Semantic-version order: a pre-release (1.0.0-rc1) comes before its release."""
+    return _version_key(version)

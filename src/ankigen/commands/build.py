@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from ankigen.anki.deck import DeckPackage
 from ankigen.anki.lock import LockChanges, Release
-from ankigen.anki.notes import Sources, assemble
+from ankigen.anki.notes import Sources, assemble, development_description
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
-from ankigen.release.published import changed_package_problem
+from ankigen.release.published import changed_package_problem, package_identity
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
@@ -44,6 +44,8 @@ class BuildResult:
     lock_path: Path
     warnings: tuple[Problem, ...] = ()
     unchanged: bool = False  # nothing the last build read had changed: nothing was written
+    development: bool = False  # not the release ``config.version``: a ``-dev`` package
+    identity: str = ""  # what the package holds (``release.published.package_identity``)
 
     def summary(self, seconds: float | None = None) -> str:
         """One line for the terminal; ``seconds`` is how long the build took."""
@@ -60,8 +62,9 @@ class BuildResult:
             len(ids) for ids in (changes.added, changes.changed, changes.removed, changes.restored)
         )
         detail = f" ({self.changes.describe()})" if self.changes.any else ""
+        kind = " (a development build, not a release)" if self.development else ""
         return (
-            f"Built {display_path(self.output)}: {total} cards ({counts}); "
+            f"Built {display_path(self.output)}{kind}: {total} cards ({counts}); "
             f"{changed} changed since the lock{detail}."
         )
 
@@ -73,6 +76,7 @@ class BuildResult:
             "deck": self.config.name,
             "version": self.config.version,
             "unchanged": self.unchanged,
+            "development": self.development,
             "cards": sum(self.per_category.values()),
             "per_category": dict(self.per_category),
             "changed": {
@@ -187,7 +191,6 @@ def build(
     frozen: bool = False,
     strict: bool = False,
     use_cache: bool = True,
-    force: bool = False,
     progress: Progress | None = None,
     read_all: bool = False,
     release: Release | None = None,
@@ -197,8 +200,11 @@ def build(
     Runs the check stage first: errors (and with ``strict`` warnings too) stop the build
     before anything is written. Writes the package, then the lock when its text changed.
     With ``frozen``, a lock that does not match the sources is an error and nothing is
-    written. A package of this version that exists with other content is an error (a built
-    version never changes) unless ``force``. With ``use_cache``, the render cache saves
+    written. The package is the release ``version`` (``<deck>-<version>.apkg``) when the
+    sources are what that release recorded (``is_released``) or when ``release`` makes it;
+    otherwise it is a development build, ``<deck>-<version>-dev.apkg``, written over any
+    earlier one. A release package that exists with other content is an error: it is never
+    overwritten. With ``use_cache``, the render cache saves
     work, and when nothing the last build read has changed, nothing is done at all
     (``cache.build_record``); files whose status is as the last build recorded are not read again,
     unless ``read_all`` or ``frozen`` (a release, CI). ``progress`` hears how the rendering
@@ -214,15 +220,16 @@ def build(
             cards_dir, out_dir, options, trust_status=not read_all
         )
         if last is not None:
-            per_category, warnings, config = last
+            per_category, warnings, config, target = last
             return BuildResult(
-                output=out_dir / config.package_name,
+                output=target,
                 config=config,
                 per_category=per_category,
                 changes=LockChanges((), (), (), False, config.version, config.version),
                 lock_path=cards_dir / LOCK_FILE,
                 warnings=warnings,
                 unchanged=True,
+                development=target.name == config.dev_package_name,
             )
     digests = snapshot.files if snapshot is not None else None
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
@@ -231,12 +238,9 @@ def build(
     lock_path = checked.lock_path
     if frozen and checked.lock_stale:
         raise AnkigenError([_stale_lock(lock_path, changes)])
-    target = out_dir / config.package_name
-    deck_package = assemble_checked(cards_dir, checked)
-    note_table = note_rows(deck_package, deck_package.notes)
-    card_table = card_rows(deck_package, deck_package.notes)
-    data = package_bytes(deck_package, note_table, card_table)
-    written_lock = _write(target, data, config, checked, force=force)
+    data, identity, is_release = _package(cards_dir, checked, releasing=release is not None)
+    target = out_dir / (config.package_name if is_release else config.dev_package_name)
+    written_lock = _write(target, data, config, checked, release=is_release)
     per_category = Counter(card.category for card in rendered)
     result = BuildResult(
         output=target,
@@ -245,6 +249,8 @@ def build(
         changes=changes,
         lock_path=lock_path,
         warnings=tuple(sorted(checked.warnings + deck.cache_warnings)),
+        development=not is_release,
+        identity=identity,
     )
     if snapshot is not None:
         # the cache's warnings (it is mended now), and the lock's when it was written, would
@@ -289,12 +295,42 @@ def assemble_checked(
     )
 
 
+def _package(
+    cards_dir: Path, checked: CheckedDeck, *, releasing: bool
+) -> tuple[bytes, str, bool]:
+    """The package's bytes, what it holds (``package_identity``), and whether it is the
+    release of deck.yaml's version (made ``releasing``, or the one recorded); a development
+    build says so in its deck description."""
+    deck_package = assemble_checked(cards_dir, checked)
+    identity = package_identity(deck_package, checked.lock_text)
+    is_release = releasing or is_released(checked, identity)
+    if not is_release:
+        description = development_description(checked.config)
+        deck_package = replace(deck_package, description=description)
+    note_table = note_rows(deck_package, deck_package.notes)
+    card_table = card_rows(deck_package, deck_package.notes)
+    return package_bytes(deck_package, note_table, card_table), identity, is_release
+
+
+def is_released(checked: CheckedDeck, identity: str) -> bool:
+    """Whether the package of ``checked``, which holds ``identity``, is the last release:
+    deck.yaml's version is the release's, and so is what the package holds (or, for a
+    release recorded before its record kept that digest, the lock needs no new stamp)."""
+    released = checked.released
+    if released.version != checked.config.version:
+        return False
+    if released.package:
+        return released.package == identity
+    return not checked.lock_stale
+
+
 def _write(
-    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck, *, force: bool
+    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck, *, release: bool
 ) -> bytes | None:
-    """Write the package, unless it would change a built version (and not ``force``), then
-    the lock if its text changed; the lock's bytes if written."""
-    overwrite = None if force else changed_package_problem(target, data, config.version)
+    """Write the package (a ``release`` one only if it would not change what that file
+    holds: a released package never changes), then the lock if its text changed; the
+    lock's bytes if written."""
+    overwrite = changed_package_problem(target, data, config.version) if release else None
     if overwrite is not None:
         raise AnkigenError([overwrite])
     write_package_bytes(target, data)

@@ -1,11 +1,16 @@
-"""``ankigen release major|minor|patch``: bump the version, build, and say what changed.
+"""``ankigen release [major|minor|patch]``: set the version, build, and say what changed.
 
-Releasing is one command that cannot silently go wrong: it refuses when the check fails at
-the new version, or when the lock does not describe the last release (a version built by
-hand since); it bumps ``version`` in deck.yaml (nothing else in that file changes), builds
-the package, and records the changes since the last release in CHANGELOG.md, in the deck
-description learners see on Anki's overview screen, and in ``ankigen.release.json``. When
-the build fails, deck.yaml and the release record are put back as they were.
+``version`` in deck.yaml is the last release. Releasing is one command that cannot silently
+go wrong: it refuses when the check fails, when nothing changed, and when the changes need
+a bigger part than the one asked for (a retired card or a note type schema change: major;
+a new card: minor), naming the command that fits. ``release PART`` raises the last release
+by PART; ``release`` alone releases the version an author raised in deck.yaml by hand. It
+writes the new ``version`` (nothing else in that file changes), builds the package with
+every note it changes stamped at the release's time, and records the changes in the deck's
+changelog, in the deck description learners see on Anki's overview screen, and in
+``ankigen.release.json`` (with a digest of what the package holds, which tells a later
+build that it is this release). When the build fails, deck.yaml and the release record are
+put back as they were.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notes import note_fields, note_tags
-from ankigen.anki.notetype import field_names
+from ankigen.anki.notetype import basic_note_type, cloze_note_type, field_names
 from ankigen.anki.package import package_bytes
-from ankigen.checks.rules import check_deck, lost_lock_problem
+from ankigen.checks.rules import check_deck, lost_lock_problem, version_key
 from ankigen.commands.build import (
     BuildResult,
     assemble_checked,
@@ -44,7 +49,7 @@ from ankigen.release.changelog import (
     read_manifest,
     released_card,
 )
-from ankigen.release.versions import bump, write_version
+from ankigen.release.versions import PARTS, bump, write_version
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
@@ -143,57 +148,65 @@ def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -
 def release(
     cards_dir: Path,
     out_dir: Path,
-    part: str,
+    part: str | None,
     *,
     now: int,
     changelog: Path | None = None,
-    force: bool = False,
     progress: Progress | None = None,
     allow_empty: bool = False,
     message: str = "",
 ) -> ReleaseResult:
-    """Release the deck in ``cards_dir`` as the next ``part`` (major, minor, patch) version.
+    """Release the deck in ``cards_dir``: the last release raised by ``part`` (major, minor,
+    patch), or with ``part`` ``None`` the version deck.yaml says, raised by hand.
 
-    A release with no card change is refused unless ``allow_empty``, and a ``patch`` that
-    adds or restores cards is refused (a ``minor`` it is). ``message``, the author's words,
-    goes into the changelog and the deck description. ``progress`` hears how the rendering
-    goes.
+    A release with no card change is refused unless ``allow_empty``, and so is one whose
+    changes need a bigger part (``release_problem``). ``message``, the author's words, goes
+    into the changelog and the deck description. ``progress`` hears how the rendering goes.
     """
-    config, manifest = _preflight(cards_dir)
-    manifest_path = cards_dir / RELEASE_FILE
-    new_version = bump(config.version, part)
+    config, manifest, lock = _preflight(cards_dir)
+    new_version = target_version(config, manifest, part)
     _, cards = render_cards(cards_dir, progress=progress)
     current = released_cards(cards)
-    refused = _wrong_part(config, part, compare(manifest, current, new_version, {}), allow_empty)
+    changes = compare(manifest, current, new_version, config.retired)
+    refused = release_problem(config, manifest, part, changes, _broken(config, manifest, lock))
     if refused is not None:
         raise AnkigenError([refused])
+    if changes.empty and not allow_empty:
+        raise AnkigenError([_empty_problem(config, part, changes)])
+    manifest_path = cards_dir / RELEASE_FILE
     deck_yaml = cards_dir / DECK_FILE
     old_deck_text = deck_yaml.read_bytes()
     old_manifest_text = manifest_path.read_bytes() if manifest_path.exists() else None
     changelog = changelog or default_changelog(cards_dir)
+    date = time.strftime("%Y-%m-%d", time.gmtime(now))
+    retired = {
+        **{i: t for i, t in manifest.retired.items() if i not in current},
+        **{i: t for i, t, _ in changes.retired},
+    }
+    new_manifest = ReleaseManifest(
+        new_version, date, description_html(changes, message), current, retired, now
+    )
     try:
-        atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
-        config = load_config(cards_dir)
-        changes = compare(manifest, current, new_version, config.retired)
-        date = time.strftime("%Y-%m-%d", time.gmtime(now))
-        retired = {
-            **{i: t for i, t in manifest.retired.items() if i not in current},
-            **{i: t for i, t, _ in changes.retired},
-        }
-        new_manifest = ReleaseManifest(
-            new_version, date, description_html(changes, message), current, retired, now
-        )
+        if new_version != config.version:
+            atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
         # a release reads every file: no status remembered from an earlier build is trusted
         result = build(
             cards_dir,
             out_dir,
             now=now,
-            force=force,
             progress=progress,
             read_all=True,
             release=stamped_by(changes, manifest),
         )
+        built = read_lock(cards_dir / LOCK_FILE)
+        schemas = {"basic": built.schema, "cloze": built.cloze_schema}
+        new_manifest = replace(
+            new_manifest,
+            package=result.identity,
+            schemas={kind: schema for kind, schema in schemas.items() if schema},
+        )
+        atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
     except BaseException:
         atomic_write_bytes(deck_yaml, old_deck_text)
         if old_manifest_text is None:
@@ -208,33 +221,126 @@ def release(
 
 
 def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
-    """What a release stamps at its own time: every card it adds, changes or restores (a
-    development build may have stamped them earlier), and the note types stamped since the
-    last release (``anki.lock.Release``)."""
+    """What a release stamps at its own time: every card it adds, changes, restores or
+    retires (a development build may have stamped them earlier), and the note types stamped
+    since the last release (``anki.lock.Release``)."""
     ids = [i for i, _ in changes.added + changes.restored] + [i for i, _, _ in changes.changed]
-    return Release(frozenset(ids), last.time)
+    retired = frozenset(i for i, _, _ in changes.retired)
+    return Release(frozenset(ids), last.time, retired=retired, version=changes.version)
 
 
-def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest]:
-    """deck.yaml and the last release's record, once the lock is known to match them."""
+def target_version(config: DeckConfig, manifest: ReleaseManifest, part: str | None) -> str:
+    """The version a release makes: the last release raised by ``part`` (deck.yaml's
+    version before any release), or, with no ``part``, deck.yaml's version, which must then
+    be above the last release."""
+    last = manifest.version
+    if part is not None:
+        return bump(last or config.version, part)
+    if last is None or (version_key(config.version) or ()) > (version_key(last) or ()):
+        return config.version
+    raise AnkigenError(
+        [
+            Problem(
+                display_path(config.path),
+                config.version_line,
+                f"version {config.version} is already released ({RELEASE_FILE}): `ankigen "
+                "release` with no part releases a version raised by hand in deck.yaml; run "
+                f"`ankigen release patch` (releases {bump(last, 'patch')}), `minor` "
+                f"({bump(last, 'minor')}) or `major` ({bump(last, 'major')})",
+            )
+        ]
+    )
+
+
+def part_of(last: str, new: str) -> str:
+    """Which part a release from ``last`` to ``new`` raises: ``1.2.3`` → ``1.3.0`` is minor."""
+    old_key, new_key = version_key(last), version_key(new)
+    if old_key is None or new_key is None or new_key[0] != old_key[0]:
+        return "major"
+    return "minor" if new_key[1] != old_key[1] else "patch"
+
+
+def needed_part(changes: ReleaseChanges, broken: list[str]) -> tuple[str, str]:
+    """The smallest part that may release ``changes`` (and ``broken`` note type schemas),
+    and why."""
+    retired = [i for i, _, _ in changes.retired]
+    if retired or broken:
+        what = [f"{_listed(retired)} retired"] if retired else []
+        what += [f"the {kind} note type's fields or templates changed" for kind in broken]
+        return "major", "; ".join(what)
+    new = [i for i, _ in changes.added + changes.restored]
+    if new:
+        return "minor", f"{_listed(new)} {'is' if len(new) == 1 else 'are'} new"
+    return "patch", ""
+
+
+def release_problem(
+    config: DeckConfig,
+    manifest: ReleaseManifest,
+    part: str | None,
+    changes: ReleaseChanges,
+    broken: list[str],
+) -> Problem | None:
+    """Why this release does not fit ``changes``, with the command that does; ``None`` if it
+    fits. A patch changes cards only; a new or restored card needs a minor release; a
+    retired card or a note type schema change (``broken``) a major one: learners keep a
+    retired card's note, and their Anki stops updating notes whose note type lost or gained
+    a field or template (before 2.1.67 also a renamed one, or another sort field)."""
+    if manifest.version is None:
+        return None  # the first release: no learner has anything yet
+    asked = part or part_of(manifest.version, changes.version)
+    needed, why = needed_part(changes, broken)
+    if PARTS.index(asked) <= PARTS.index(needed):
+        return None
+    shown, line = display_path(config.path), config.version_line
+    article = "an" if asked == "major" else "a"
+    way_out = f"run `ankigen release {needed}` (releases {bump(manifest.version, needed)})"
+    if part is None:
+        way_out = (
+            f"put `version: {bump(manifest.version, needed)}` in deck.yaml and run `ankigen "
+            f"release`, or {way_out}"
+        )
+    return Problem(
+        shown,
+        line,
+        f"{changes.version} would be {article} {asked} release after {manifest.version}, but "
+        f"{why}, which needs a {needed} release: {way_out}",
+    )
+
+
+def _empty_problem(config: DeckConfig, part: str | None, changes: ReleaseChanges) -> Problem:
+    again = f"ankigen release {part} --allow-empty" if part else "ankigen release --allow-empty"
+    return Problem(
+        display_path(config.path),
+        config.version_line,
+        f"no card changed since version {changes.previous}: there is nothing to release; "
+        f"edit the cards first, or run `{again}` to publish the same cards under a new version",
+    )
+
+
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def _broken(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[str]:
+    """The note types (by kind) whose schema differs from the last release's: their
+    learners' notes would stop updating."""
+    shipped = manifest.schemas or {"basic": lock.schema or "", "cloze": lock.cloze_schema or ""}
+    now = {"basic": basic_note_type(config.note_type_id, config.name).schema_hash()}
+    if config.cloze_note_type_id is not None:
+        now["cloze"] = cloze_note_type(config.cloze_note_type_id, config.name).schema_hash()
+    return [kind for kind, schema in now.items() if shipped.get(kind) not in (None, "", schema)]
+
+
+def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest, Lock]:
+    """deck.yaml, the last release's record and the lock, once the lock is known to cover
+    that release."""
     config = load_config(cards_dir)
     lock = read_lock(cards_dir / LOCK_FILE)
     manifest = read_manifest(cards_dir / RELEASE_FILE)
     if manifest.version is not None:
         _check_lock_covers(manifest, lock, cards_dir / LOCK_FILE)
-    if manifest.version is not None and lock.version not in (None, manifest.version):
-        raise AnkigenError(
-            [
-                Problem(
-                    display_path(cards_dir / LOCK_FILE),
-                    1,
-                    f"the lock was last built as version {lock.version}, but the last release "
-                    f"is {manifest.version}: restore deck.yaml's version to "
-                    f"{manifest.version} (and rebuild), then release",
-                )
-            ]
-        )
-    return config, manifest
+    return config, manifest, lock
 
 
 @dataclass(frozen=True)
@@ -249,7 +355,7 @@ class DryRun:
 def dry_run(
     cards_dir: Path,
     out_dir: Path,
-    part: str,
+    part: str | None,
     *,
     now: int,
     allow_empty: bool = False,
@@ -258,16 +364,18 @@ def dry_run(
 ) -> DryRun:
     """What ``release`` would do, with the same refusals, writing nothing at all: the new
     package is made in memory and compared with the last one in ``out_dir``."""
-    config, manifest = _preflight(cards_dir)
-    new_version = bump(config.version, part)
+    config, manifest, lock = _preflight(cards_dir)
+    new_version = target_version(config, manifest, part)
     deck = render_deck(cards_dir, use_cache=False, progress=progress)
     if deck.config is None or any(p.is_error for p in deck.problems):
         raise AnkigenError(list(deck.problems))
     current = released_cards(list(deck.cards))
     changes = compare(manifest, current, new_version, config.retired)
-    refused = _wrong_part(config, part, changes, allow_empty)
+    refused = release_problem(config, manifest, part, changes, _broken(config, manifest, lock))
     if refused is not None:
         raise AnkigenError([refused])
+    if changes.empty and not allow_empty:
+        raise AnkigenError([_empty_problem(config, part, changes)])
     bumped = replace(deck, config=replace(deck.config, version=new_version))
     checked = check_deck(
         cards_dir, bumped, now=now, strict=False, release=stamped_by(changes, manifest)
@@ -275,11 +383,13 @@ def dry_run(
     package = assemble_checked(cards_dir, checked, description_html(changes, message))
     date = time.strftime("%Y-%m-%d", time.gmtime(now))
     entry = changelog_section(changes, date, message, config.name)
-    last = out_dir / config.package_name
-    if not last.is_file():
+    last = out_dir / replace(config, version=manifest.version or config.version).package_name
+    if manifest.version is None:
+        learners = "(the first release: a learner gets every card as new)"
+    elif not last.is_file():
         learners = (
-            f"({display_path(last)} is not there to compare with: `ankigen build` makes it, "
-            "and then this shows what a learner who has it would see)"
+            f"({display_path(last)}, the last release's package, is not there to compare "
+            "with; the changelog entry above lists every change)"
         )
     else:
         with tempfile.TemporaryDirectory(prefix="ankigen-dry-run-") as work:
@@ -287,32 +397,3 @@ def dry_run(
             made.write_bytes(package_bytes(package))
             learners = format_diff(diff_packages(read_package(last), read_package(made)))
     return DryRun(changes, entry, learners)
-
-
-def _wrong_part(
-    config: DeckConfig, part: str, changes: ReleaseChanges, allow_empty: bool
-) -> Problem | None:
-    """Why ``part`` does not fit ``changes``, with the command that does; ``None`` if it fits.
-
-    A patch changes cards only; new or restored cards make a minor release. (Retiring cards
-    needs a major one, which the check says.)
-    """
-    shown, line = display_path(config.path), config.version_line
-    if changes.empty and not allow_empty:
-        return Problem(
-            shown,
-            line,
-            f"no card changed since version {changes.previous}: there is nothing to release; "
-            f"edit the cards first, or run `ankigen release {part} --allow-empty` to publish "
-            "the same cards under a new version",
-        )
-    new = [card_id for card_id, _ in changes.added + changes.restored]
-    if part == "patch" and new:
-        listed = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
-        return Problem(
-            shown,
-            line,
-            f"a patch release only changes cards, but {listed} "
-            f"{'is' if len(new) == 1 else 'are'} new: run `ankigen release minor`",
-        )
-    return None

@@ -38,6 +38,12 @@ class ReleaseManifest:
     cards: dict[str, ReleasedCard] = field(default_factory=dict)
     retired: dict[str, str] = field(default_factory=dict)  # id → title, of retired cards
     time: int | None = None  # when it was released (Unix seconds); unknown for older records
+    # a digest of what its package holds (``release.published.package_identity``): a build
+    # with the same is that release; any other is a development build. Empty in older records.
+    package: str = ""
+    # the schema digest of each note type it shipped, by kind (``basic``, ``cloze``): what a
+    # release must compare with to know it breaks learners' notes. Empty in older records.
+    schemas: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,8 @@ def read_manifest(path: Path) -> ReleaseManifest:
             },
             retired=dict(data.get("retired", {})),
             time=None if data.get("time") is None else int(data["time"]),
+            package=str(data.get("package", "")),
+            schemas={str(k): str(v) for k, v in data.get("schemas", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnkigenError(
@@ -196,7 +204,7 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         + json.dumps({"title": c.title, "fields": c.fields, "tags": c.tags}, ensure_ascii=False)
         for card_id, c in sorted(manifest.cards.items())
     )
-    head = {
+    head: dict[str, object] = {
         "format": RELEASE_FORMAT,
         "version": manifest.version,
         "date": manifest.date,
@@ -204,6 +212,10 @@ def format_manifest(manifest: ReleaseManifest) -> str:
     }
     if manifest.time is not None:
         head["time"] = manifest.time
+    if manifest.package:
+        head["package"] = manifest.package
+    if manifest.schemas:
+        head["schemas"] = dict(sorted(manifest.schemas.items()))
     retired = dict(sorted(manifest.retired.items()))
     return (
         "{\n"

@@ -1,23 +1,49 @@
-"""A built version never changes: a second, different package under the same version would
-mean two learners on "1.2.0" with different cards, and no way to tell them apart."""
+"""A released version never changes: a second, different package under the same version
+would mean two learners on "1.2.0" with different cards, and no way to tell them apart.
+
+The release record keeps a digest of what the release's package holds
+(``package_identity``). A build whose package has that digest, at that version, is the
+release and is named ``<deck>-<version>.apkg``; any other build is a development build,
+``<deck>-<version>-dev.apkg``, which may change at will.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import sqlite3
 import tempfile
 import zipfile
 from pathlib import Path
 
 from ankigen.anki.apkg import read_package
+from ankigen.anki.deck import DeckPackage
 from ankigen.anki.diff import diff_packages
 from ankigen.errors import AnkigenError, Problem, display_path
 
 SHOWN = 8  # the message names at most this many cards
 
 
+def package_identity(package: DeckPackage, lock_text: str) -> str:
+    """A digest of everything a learner's Anki takes from ``package``, whose lock is
+    ``lock_text``: every note's content digest, time and id are in the lock (with its
+    deletion numbers and tombstones); the deck, its subdecks, description and note types
+    are here. It does not depend on how the bytes are laid out (zlib's, SQLite's version)."""
+    header = [
+        package.deck_id,
+        package.deck_name,
+        package.description,
+        [[spec.kind, spec.content_hash(), mod] for spec, mod in package.note_types()],
+        [list(subdeck) for subdeck in package.subdecks],
+    ]
+    data = json.dumps(header, ensure_ascii=False) + "\n" + lock_text
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
 def changed_package_problem(target: Path, data: bytes, version: str) -> Problem | None:
-    """The error to report when ``target`` exists with other bytes than ``data``, else None."""
+    """The error to report when the release package ``target`` exists with other bytes than
+    ``data``, else None."""
     if not target.exists():
         return None
     old_bytes = target.read_bytes()
@@ -46,9 +72,11 @@ def changed_package_problem(target: Path, data: bytes, version: str) -> Problem 
     return Problem(
         display_path(target),
         1,
-        f"version {version} was already built with other content ({what}): a built version "
-        "never changes; raise `version` in deck.yaml (`ankigen release patch` does it), or "
-        "pass --force to overwrite it",
+        f"this file holds other content ({what}) than release {version}, which "
+        "these sources rebuild: a released package is never overwritten; if that file never "
+        f"left this machine, delete it (`rm {display_path(target)}`) and build again; if it "
+        "was published, publish these sources as a new version "
+        "(`ankigen release patch --allow-empty`)",
     )
 
 

@@ -58,6 +58,12 @@ class DeckConfig:
         """``<slug>-<version>.apkg``; never ``collection.apkg``, which Anki reads as a backup."""
         return f"{self.slug}-{self.version}.apkg"
 
+    @property
+    def dev_package_name(self) -> str:
+        """``<slug>-<version>-dev.apkg``: a development build, sources that differ from the
+        release ``version`` (or from no release yet), which only its author imports."""
+        return f"{self.slug}-{self.version}-dev.apkg"
+
 
 def load_config(cards_dir: Path) -> DeckConfig:
     """Read and check ``cards_dir/deck.yaml``; raise ``AnkigenError`` listing every problem."""
