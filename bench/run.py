@@ -110,12 +110,14 @@ def settle_seconds() -> float:
 def rebuild_options() -> list[str]:
     """Options for rebuilding the same version after an edit, as an author iterating would.
 
-    Where ankigen refuses to change an already built version, that is ``--force``.
+    Where ankigen refused to change an already built version, that was ``--force``; since
+    a build of unreleased cards is a development build, it needs none (the flag is hidden).
     """
     from ankigen.cli import main
 
     build = main.commands["build"]  # type: ignore[attr-defined]
-    return ["--force"] if any(param.name == "force" for param in build.params) else []
+    visible = [param for param in build.params if not getattr(param, "hidden", False)]
+    return ["--force"] if any(param.name == "force" for param in visible) else []
 
 
 def has_ankdown() -> bool:

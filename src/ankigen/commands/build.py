@@ -295,9 +295,7 @@ def assemble_checked(
     )
 
 
-def _package(
-    cards_dir: Path, checked: CheckedDeck, *, releasing: bool
-) -> tuple[bytes, str, bool]:
+def _package(cards_dir: Path, checked: CheckedDeck, *, releasing: bool) -> tuple[bytes, str, bool]:
     """The package's bytes, what it holds (``package_identity``), and whether it is the
     release of deck.yaml's version (made ``releasing``, or the one recorded); a development
     build says so in its deck description."""

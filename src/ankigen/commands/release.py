@@ -164,15 +164,10 @@ def release(
     into the changelog and the deck description. ``progress`` hears how the rendering goes.
     """
     config, manifest, lock = _preflight(cards_dir)
-    new_version = target_version(config, manifest, part)
     _, cards = render_cards(cards_dir, progress=progress)
     current = released_cards(cards)
-    changes = compare(manifest, current, new_version, config.retired)
-    refused = release_problem(config, manifest, part, changes, _broken(config, manifest, lock))
-    if refused is not None:
-        raise AnkigenError([refused])
-    if changes.empty and not allow_empty:
-        raise AnkigenError([_empty_problem(config, part, changes)])
+    changes = _judged(config, manifest, lock, part, current, allow_empty)
+    new_version = changes.version
     manifest_path = cards_dir / RELEASE_FILE
     deck_yaml = cards_dir / DECK_FILE
     old_deck_text = deck_yaml.read_bytes()
@@ -229,24 +224,57 @@ def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
     return Release(frozenset(ids), last.time, retired=retired, version=changes.version)
 
 
-def target_version(config: DeckConfig, manifest: ReleaseManifest, part: str | None) -> str:
+def _judged(
+    config: DeckConfig,
+    manifest: ReleaseManifest,
+    lock: Lock,
+    part: str | None,
+    current: dict[str, ReleasedCard],
+    allow_empty: bool,
+) -> ReleaseChanges:
+    """The changes a release of ``current`` makes, once they are known to fit (else
+    ``AnkigenError`` with the command that fits)."""
+    broken = _broken(config, manifest, lock)
+    changes = compare(manifest, current, config.version, config.retired)
+    new_version = target_version(config, manifest, part, changes, broken)
+    changes = replace(changes, version=new_version)
+    refused = release_problem(config, manifest, part, changes, broken)
+    if refused is not None:
+        raise AnkigenError([refused])
+    if changes.empty and not allow_empty:
+        raise AnkigenError([_empty_problem(config, part, changes)])
+    return changes
+
+
+def target_version(
+    config: DeckConfig,
+    manifest: ReleaseManifest,
+    part: str | None,
+    changes: ReleaseChanges,
+    broken: list[str],
+) -> str:
     """The version a release makes: the last release raised by ``part`` (deck.yaml's
     version before any release), or, with no ``part``, deck.yaml's version, which must then
-    be above the last release."""
+    be above the last release. ``changes`` and ``broken`` say which part a refusal names."""
     last = manifest.version
     if part is not None:
         return bump(last or config.version, part)
     if last is None or (version_key(config.version) or ()) > (version_key(last) or ()):
         return config.version
+    needed, why = needed_part(changes, broken)
+    if changes.empty and not broken:
+        return bump(last, "patch")  # refused as empty, with the way out
+    if not why:
+        why = f"{_listed([i for i, _, _ in changes.changed])} changed"
     raise AnkigenError(
         [
             Problem(
                 display_path(config.path),
                 config.version_line,
                 f"version {config.version} is already released ({RELEASE_FILE}): `ankigen "
-                "release` with no part releases a version raised by hand in deck.yaml; run "
-                f"`ankigen release patch` (releases {bump(last, 'patch')}), `minor` "
-                f"({bump(last, 'minor')}) or `major` ({bump(last, 'major')})",
+                "release` with no part releases a version raised by hand in deck.yaml; to "
+                f"release what changed since ({why}), run `ankigen release {needed}` (releases "
+                f"{bump(last, needed)})",
             )
         ]
     )
@@ -365,17 +393,12 @@ def dry_run(
     """What ``release`` would do, with the same refusals, writing nothing at all: the new
     package is made in memory and compared with the last one in ``out_dir``."""
     config, manifest, lock = _preflight(cards_dir)
-    new_version = target_version(config, manifest, part)
     deck = render_deck(cards_dir, use_cache=False, progress=progress)
     if deck.config is None or any(p.is_error for p in deck.problems):
         raise AnkigenError(list(deck.problems))
     current = released_cards(list(deck.cards))
-    changes = compare(manifest, current, new_version, config.retired)
-    refused = release_problem(config, manifest, part, changes, _broken(config, manifest, lock))
-    if refused is not None:
-        raise AnkigenError([refused])
-    if changes.empty and not allow_empty:
-        raise AnkigenError([_empty_problem(config, part, changes)])
+    changes = _judged(config, manifest, lock, part, current, allow_empty)
+    new_version = changes.version
     bumped = replace(deck, config=replace(deck.config, version=new_version))
     checked = check_deck(
         cards_dir, bumped, now=now, strict=False, release=stamped_by(changes, manifest)

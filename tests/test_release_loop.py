@@ -1,0 +1,220 @@
+"""The everyday loop, edit → build → release, as a new author meets it: no step needs a flag
+or a version edit, and every refusal names the way out. Each trap from the release-loop
+issue is played through the CLI and ends in a good state using only what the messages say:
+the test runs the command a refusal names (or makes the one edit it names), nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ankigen.cli import main
+from tests.test_release import NEW_CARD, PACKAGE, edit
+
+COMMAND = re.compile(r"`(ankigen [^`]+)`")
+VERSION_EDIT = re.compile(r"`version: ([^`]+)`")
+
+
+@pytest.fixture
+def workdir(cards: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(cards.parent)
+    return cards.parent
+
+
+def run(runner: CliRunner, command: str) -> Result:
+    """``command`` (``ankigen …``) through click's runner."""
+    words = shlex.split(command)
+    assert words[0] == "ankigen", command
+    return runner.invoke(main, words[1:])
+
+
+def refused(result: Result) -> str:
+    """The one problem of a refused command, after checking it was refused cleanly."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "ankigen: 1 problem found; nothing was written.", lines
+    return lines[0]
+
+
+def named_command(message: str) -> str:
+    """The last ``ankigen …`` command a message names: the way out it ends with."""
+    commands = COMMAND.findall(message)
+    assert commands, f"the message names no command: {message}"
+    return commands[-1]
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (the cache aside) by its digest: to see nothing changed."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def set_version(cards: Path, version: str) -> None:
+    deck = cards / "deck.yaml"
+    text = deck.read_text(encoding="utf-8")
+    deck.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", text), encoding="utf-8")
+
+
+def released_version(cards: Path) -> str:
+    return json.loads((cards / "ankigen.release.json").read_text(encoding="utf-8"))["version"]
+
+
+def test_edit_build_edit_build_then_release_and_the_release_never_changes(workdir, runner):
+    cards, out = workdir / "cards", workdir / "output"
+    first = runner.invoke(main, ["build"])
+    assert first.exit_code == 0 and first.stderr == ""
+    assert first.stdout.startswith(f"Built output/{PACKAGE.format('1.0.0')}: 10 cards")
+    released = (out / PACKAGE.format("1.0.0")).read_bytes()
+    for old, new in [("In machine learning", "In ML"), ("In ML", "In statistics")]:
+        edit(cards, "ML0029", old, new)
+        built = runner.invoke(main, ["build"])
+        assert built.exit_code == 0 and built.stderr == "", built.output
+        assert (out / PACKAGE.format("1.0.0")).read_bytes() == released
+    assert (out / PACKAGE.format("1.0.0-dev")).is_file()
+
+    made = runner.invoke(main, ["release", "minor"])
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("Released 1.1.0 (was 1.0.0): 0 added, 1 changed, 0 retired")
+    v110 = (out / PACKAGE.format("1.1.0")).read_bytes()
+    again = runner.invoke(main, ["build"])  # the release's sources: its package, unchanged
+    assert again.exit_code == 0 and "development" not in again.stdout
+    assert (out / PACKAGE.format("1.1.0")).read_bytes() == v110
+
+    edit(cards, "ML0029", "In statistics", "In machine learning")
+    built = runner.invoke(main, ["build", "--no-cache"])
+    assert built.exit_code == 0 and built.stderr == ""
+    assert built.stdout.startswith(f"Built output/{PACKAGE.format('1.1.0-dev')} (a development")
+    assert (out / PACKAGE.format("1.1.0")).read_bytes() == v110
+    assert (out / PACKAGE.format("1.0.0")).read_bytes() == released
+
+
+def test_a_version_raised_by_hand_is_released_by_release_alone(workdir, runner):
+    cards, out = workdir / "cards", workdir / "output"
+    (next(cards.rglob("ML0027-*.md")).parent / "ML0099-new.md").write_text(
+        NEW_CARD.replace("DL0005", "ML0099"), encoding="utf-8"
+    )
+    set_version(cards, "1.1.0")
+    built = runner.invoke(main, ["build"])  # no warning asks for anything
+    assert built.exit_code == 0 and built.stderr == "", built.output
+    assert (out / PACKAGE.format("1.1.0-dev")).is_file()
+    deck_before = (cards / "deck.yaml").read_bytes()
+
+    made = runner.invoke(main, ["release"])
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("Released 1.1.0 (was 1.0.0): 1 added, 0 changed, 0 retired")
+    assert (cards / "deck.yaml").read_bytes() == deck_before  # it already said 1.1.0
+    assert released_version(cards) == "1.1.0" and (out / PACKAGE.format("1.1.0")).is_file()
+
+    message = refused(runner.invoke(main, ["release"]))  # 1.1.0 is out, nothing changed since
+    assert message.startswith("cards/deck.yaml:4: no card changed since version 1.1.0")
+    assert named_command(message) == "ankigen release --allow-empty"
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    message = refused(runner.invoke(main, ["release"]))
+    assert message == (
+        "cards/deck.yaml:4: version 1.1.0 is already released (ankigen.release.json): "
+        "`ankigen release` with no part releases a version raised by hand in deck.yaml; to "
+        "release what changed since (ML0029 changed), run `ankigen release patch` (releases "
+        "1.1.1)"
+    )
+    made = run(runner, named_command(message))
+    assert made.exit_code == 0, made.output
+    assert released_version(cards) == "1.1.1"
+
+
+def test_a_hand_raised_version_put_back_traps_no_one(workdir, runner):
+    """The old trap: raised by hand, built, then put back, every command refused."""
+    cards = workdir / "cards"
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    set_version(cards, "1.1.0")
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    set_version(cards, "1.0.0")
+    for command in (["check"], ["build"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0 and result.stderr == "", result.output
+    made = runner.invoke(main, ["release", "patch"])
+    assert made.exit_code == 0, made.output
+    assert released_version(cards) == "1.0.1"
+
+
+def test_a_hand_raised_version_too_small_for_the_changes_names_both_ways_out(workdir, runner):
+    cards = workdir / "cards"
+    (next(cards.rglob("ML0027-*.md")).parent / "ML0099-new.md").write_text(
+        NEW_CARD.replace("DL0005", "ML0099"), encoding="utf-8"
+    )
+    set_version(cards, "1.0.1")
+    message = refused(runner.invoke(main, ["release"]))
+    assert message == (
+        "cards/deck.yaml:4: 1.0.1 would be a patch release after 1.0.0, but ML0099 is new, "
+        "which needs a minor release: put `version: 1.1.0` in deck.yaml and run `ankigen "
+        "release`, or run `ankigen release minor` (releases 1.1.0)"
+    )
+    (wanted,) = VERSION_EDIT.findall(message)
+    set_version(cards, wanted)  # the first way out: the edit it names, then `ankigen release`
+    made = run(runner, COMMAND.findall(message)[0])
+    assert made.exit_code == 0, made.output
+    assert released_version(cards) == "1.1.0"
+
+
+def test_a_version_below_the_last_release_names_the_version_to_put_back(workdir, runner):
+    cards = workdir / "cards"
+    set_version(cards, "0.9.0")
+    for command in (["check"], ["build"]):
+        message = refused(runner.invoke(main, command))
+        assert message == (
+            "cards/deck.yaml:4: version 0.9.0 is lower than 1.0.0, the last release "
+            "(ankigen.release.json): `version` is the last release, and `ankigen release` "
+            "raises it; put `version: 1.0.0` back"
+        )
+    (wanted,) = VERSION_EDIT.findall(message)
+    set_version(cards, wanted)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "asked", "needed"),
+    [
+        ("nothing", "patch", "ankigen release patch --allow-empty"),
+        ("add", "patch", "ankigen release minor"),
+        ("remove", "minor", "ankigen release major"),
+        ("remove", "patch", "ankigen release major"),
+    ],
+)
+def test_a_refused_release_names_the_command_that_gets_out(workdir, runner, change, asked, needed):
+    cards = workdir / "cards"
+    if change == "add":
+        (next(cards.rglob("ML0027-*.md")).parent / "ML0099-new.md").write_text(
+            NEW_CARD.replace("DL0005", "ML0099"), encoding="utf-8"
+        )
+    elif change == "remove":
+        next(cards.rglob("ML0027-*.md")).unlink()
+    before = tree(workdir)
+    message = refused(runner.invoke(main, ["release", asked]))
+    assert tree(workdir) == before  # nothing written: not deck.yaml, the lock, the record
+    assert named_command(message) == needed
+    made = run(runner, needed)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("Released ")
+    assert runner.invoke(main, ["build"]).exit_code == 0  # and the loop goes on
+
+
+def test_a_dry_run_writes_nothing_and_says_what_a_release_would(workdir, runner):
+    cards = workdir / "cards"
+    assert runner.invoke(main, ["build"]).exit_code == 0  # the last release's package
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    before = tree(workdir)
+    trial = runner.invoke(main, ["release", "patch", "--dry-run", "-m", "Shorter wording."])
+    assert trial.exit_code == 0, trial.output
+    assert tree(workdir) == before
+    assert "## ML and DL Interview Questions 1.0.1 — " in trial.stdout
+    assert "Shorter wording." in trial.stdout
+    assert "updated notes (1):" in trial.stdout and "ML0029" in trial.stdout
