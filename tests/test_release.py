@@ -409,3 +409,34 @@ def test_a_release_stamps_what_it_releases_at_its_own_time(workdir):
     assert record["time"] == release_time
     again = build(cards, workdir / "again", now=release_time + 999, use_cache=False)
     assert again.output.read_bytes() == result.build.output.read_bytes()  # rebuilt byte for byte
+
+
+def test_an_edit_built_and_undone_before_the_release_overwrites_no_learners_edit(
+    workdir, collection
+):
+    """A development build stamps an edit of ML0029; the author undoes it and releases
+    another change. The changelog says ML0029 did not change, so a learner's own edit of it
+    must stay: the release gives it back the last release's time."""
+    from ankigen.anki.lockfile import read_lock
+    from ankigen.commands.build import build
+    from ankigen.commands.release import release
+
+    cards = workdir / "cards"
+    before = read_lock(cards / "ankigen.lock").cards["ML0029"]
+    v1 = build(cards, workdir / "output", now=1_900_000_000).output
+    import_package(collection, v1)
+    note = notes_by_id_field(collection)["ML0029"]
+    note["Answer"] = "My own mnemonic."
+    collection.update_note(note)
+
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    build(cards, workdir / "dev", now=1_900_000_100)
+    assert read_lock(cards / "ankigen.lock").cards["ML0029"].mod == 1_900_000_100
+    edit(cards, "ML0029", "In ML", "In machine learning")
+    edit(cards, "ML0028", "Softmax", "The softmax")
+    result = release(cards, workdir / "output", "patch", now=1_900_000_200)
+    assert [i for i, _, _ in result.changes.changed] == ["ML0028"]
+    assert read_lock(cards / "ankigen.lock").cards["ML0029"] == before  # as released in 1.0.0
+    log = import_package(collection, result.build.output)
+    assert [n.fields[0] for n in log.updated] == ["ML0028"]
+    assert notes_by_id_field(collection)["ML0029"]["Answer"] == "My own mnemonic."

@@ -27,6 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ankigen.anki.stamps import (
+    CardStamp,
+    Release,
+    RetiredStamp,
+    Stamp,
+    stamp_release,
+)
 from ankigen.errors import AnkigenError, Problem
 
 CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
@@ -37,30 +44,6 @@ LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identit
 READABLE_FORMATS = (1, 2, 3, 4)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """A content digest and the time (Unix seconds) that content first appeared."""
-
-    hash: str
-    mod: int
-
-
-@dataclass(frozen=True)
-class CardStamp(Stamp):
-    """A card's stamp, the note id it was given when first built, and its title."""
-
-    note_id: int
-    title: str = ""
-    clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers; empty for a basic card
-
-
-@dataclass(frozen=True)
-class RetiredStamp(CardStamp):
-    """A removed card's tombstone: its stamp, and the version that retired it."""
-
-    retired_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,8 +242,9 @@ def update_lock(
     removed = sorted(set(lock.cards) - set(card_hashes))
     retired, reworded = _retire(lock, card_hashes, removed, now, version, digest_tombstone)
     if release is not None:  # what the release releases, stamped at its time
-        changed = sorted({*changed, *_restamp(cards, release.cards, now)})
-        reworded = sorted({*reworded, *_retire_in(retired, release, now, digest_tombstone)})
+        changed, removed, reworded, retired = stamp_release(
+            release, now, cards, (changed, removed, reworded), retired, digest_tombstone
+        )
     note_type = _type_stamp(lock.note_type, note_type_hash, now, release)
     cloze_type = cloze_note_type_hash and _type_stamp(
         lock.cloze_note_type, cloze_note_type_hash, now, release
@@ -373,32 +357,6 @@ def _retire(
     return retired, reworded
 
 
-def _retire_in(
-    retired: dict[str, RetiredStamp],
-    release: Release,
-    now: int,
-    digest_tombstone: Callable[[str, str, str], str],
-) -> list[str]:
-    """The tombstones of the cards ``release`` retires, saying its version and stamped at
-    ``now`` (or just after their stamp); the ids of those that changed."""
-    done = []
-    for card_id in sorted(release.retired & set(retired)):
-        old = retired[card_id]
-        if old.retired_in == release.version and old.mod >= now:
-            continue
-        retired[card_id] = RetiredStamp(
-            digest_tombstone(card_id, old.title, release.version),
-            max(now, old.mod + 1) if old.retired_in != release.version else max(now, old.mod),
-            old.note_id,
-            old.title,
-            old.clozes,
-            retired_in=release.version,
-        )
-        if retired[card_id] != old:
-            done.append(card_id)
-    return done
-
-
 def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | None) -> Stamp:
     """A note type's stamp: the old one while its content is the same, else a newer time;
     a release stamps anew one stamped since the last release."""
@@ -406,30 +364,6 @@ def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | Non
     if old is not None and old.hash == digest and (since is None or old.mod <= since):
         return old
     return Stamp(digest, max(now, old.mod + 1) if old else now)
-
-
-@dataclass(frozen=True)
-class Release:
-    """What a release stamps at its own time: the cards it adds, changes or restores, and
-    the note types stamped after ``since`` (the last release's time; ``None``: unknown);
-    and the cards it ``retired``, whose tombstones say ``version`` (a development build
-    may have retired them under the version before)."""
-
-    cards: frozenset[str]
-    since: int | None = None
-    retired: frozenset[str] = frozenset()
-    version: str = ""
-
-
-def _restamp(cards: dict[str, CardStamp], names: frozenset[str], now: int) -> list[str]:
-    """Stamp the cards ``names`` at ``now`` (or just after their stamp); their ids."""
-    done = []
-    for card_id in sorted(names & set(cards)):
-        old = cards[card_id]
-        if old.mod < now:
-            cards[card_id] = CardStamp(old.hash, now, old.note_id, old.title, old.clozes)
-            done.append(card_id)
-    return done
 
 
 def _stamp(stamp: CardStamp) -> tuple[str, int, int]:

@@ -218,10 +218,19 @@ def release(
 def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
     """What a release stamps at its own time: every card it adds, changes, restores or
     retires (a development build may have stamped them earlier), and the note types stamped
-    since the last release (``anki.lock.Release``)."""
+    since the last release; and the cards it leaves as they were (``anki.lock.Release``)."""
     ids = [i for i, _ in changes.added + changes.restored] + [i for i, _, _ in changes.changed]
     retired = frozenset(i for i, _, _ in changes.retired)
-    return Release(frozenset(ids), last.time, retired=retired, version=changes.version)
+    unchanged = frozenset(last.cards) - frozenset(ids) - retired
+    shipped = None if last.version is None else frozenset(last.cards) | frozenset(last.retired)
+    return Release(
+        frozenset(ids),
+        last.time,
+        retired=retired,
+        version=changes.version,
+        unchanged=unchanged,
+        shipped=shipped,
+    )
 
 
 def _judged(
