@@ -76,7 +76,8 @@ def check_deck(
     except AnkigenError as exc:
         raise AnkigenError(problems + exc.problems) from None
     released = read_manifest(cards_dir / RELEASE_FILE)
-    if released.cards and not lock.cards and not lock.retired:
+    first_release = release is not None and release.shipped is None  # no lock to lose yet
+    if released.cards and not lock.cards and not lock.retired and not first_release:
         raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
     clozes = [card.id for card in deck.cards if card.clozes]  # they need the cloze note type
     cloze_type = None
