@@ -234,7 +234,8 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
     assert result.stderr.splitlines()[0] == (
         "cards/ankigen.lock:1: cards/ankigen.lock is missing or empty, but version 1.0.0 was "
         "released: a build would stamp every card as new, and learners' own edits to them "
-        "would be overwritten; restore ankigen.lock from version control"
+        "would be overwritten; restore ankigen.lock from version control (`git checkout -- "
+        "cards/ankigen.lock`)"
     )
     lock.write_text(re.sub(r'(?m)^    "ML0027": .*\n', "", text), encoding="utf-8")
     result = runner.invoke(main, ["release", "patch"])

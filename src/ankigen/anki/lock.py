@@ -174,7 +174,14 @@ def parse_lock(text: str, shown: str) -> Lock:
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise AnkigenError(
-            [Problem(shown, 1, f"corrupt lock file ({exc}); restore it from version control")]
+            [
+                Problem(
+                    shown,
+                    1,
+                    f"corrupt lock file ({exc}); restore it from version control "
+                    f"(`git checkout -- {shown}`)",
+                )
+            ]
         ) from None
     return lock
 

@@ -168,7 +168,7 @@ def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
         1,
         f"{shown} is missing or empty, but version {released} was released: a build would "
         "stamp every card as new, and learners' own edits to them would be overwritten; "
-        f"restore {LOCK_FILE} from version control",
+        f"restore {LOCK_FILE} from version control (`git checkout -- {shown}`)",
     )
 
 

@@ -139,7 +139,8 @@ def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -
                 1,
                 f"{shown} does not know {listed}, released in version {manifest.version} or "
                 "before: a release would stamp them as new, and learners' own edits to them "
-                f"would be overwritten; restore {LOCK_FILE} from version control",
+                f"would be overwritten; restore {LOCK_FILE} from version control "
+                f"(`git checkout -- {shown}`)",
             )
         ]
     )
