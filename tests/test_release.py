@@ -441,3 +441,28 @@ def test_an_edit_built_and_undone_before_the_release_overwrites_no_learners_edit
     log = import_package(collection, result.build.output)
     assert [n.fields[0] for n in log.updated] == ["ML0028"]
     assert notes_by_id_field(collection)["ML0029"]["Answer"] == "My own mnemonic."
+
+
+def test_a_development_build_imported_by_its_author_is_updated_by_the_next_release(
+    workdir, collection
+):
+    from ankigen.commands.build import build
+    from ankigen.commands.release import release
+
+    cards = workdir / "cards"
+    import_package(collection, build(cards, workdir / "output", now=1_900_000_000).output)
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    dev = build(cards, workdir / "output", now=1_900_000_100)
+    assert dev.development and dev.output.name == PACKAGE.format("1.0.0-dev")
+    log = import_package(collection, dev.output)
+    assert [n.fields[0] for n in log.updated] == ["ML0029"]
+    deck = collection.decks.by_name(DECK_NAME)
+    assert "development build" in deck["desc"]
+    edit(cards, "ML0029", "In ML", "In statistics")
+    made = release(cards, workdir / "output", "patch", now=1_900_000_200)
+    log = import_package(collection, made.build.output)
+    assert [n.fields[0] for n in log.updated] == ["ML0029"] and not log.new
+    notes = notes_by_id_field(collection)
+    assert len(notes) == 10 and "In statistics" in notes["ML0029"]["Answer"]
+    desc = collection.decks.by_name(DECK_NAME)["desc"]
+    assert "development build" not in desc and "Version 1.0.1" in desc
