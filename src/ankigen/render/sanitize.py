@@ -116,6 +116,25 @@ _GATE = _cleaner(
 )
 
 
+# Tags that carry nothing but structure, written exactly so: no attribute that could load,
+# link, style or run anything (the display-formula wrapper is ankigen's own). A text made of
+# these and of characters other than "<" and ">" cannot hold a script or a remote load, so
+# the last look lets it through without parsing it; anything else is parsed by nh3.
+_PLAIN_TAG = (
+    r"</?(?:p|em|strong|code|pre|blockquote|ul|ol|li|h[1-6]|table|thead|tbody|tr|th|td|del|"
+    r"sup|sub|b|i|u|s|span)>|<br>|<hr>|<span class=\"math-display\">"
+)
+PLAIN_HTML = re.compile(rf"(?:[^<>]++|{_PLAIN_TAG})*+")  # possessive: no backtracking
+
+
+def _gate_changes(html: str) -> bool:
+    """Whether the last look's sanitizer would change ``html`` (compared as text: the
+    serializer may spell a character another way, U+00A0 as ``&nbsp;``)."""
+    if "<" not in html or PLAIN_HTML.fullmatch(html):
+        return False  # no tag, or plain structure only: nothing to remove
+    return unescape(_GATE.clean(html)) != unescape(html)
+
+
 def clean(html: str, media: Collection[str] = ()) -> str:
     """``html`` with everything outside the allow-list removed; ``media``: bundled image names."""
     if not media:
@@ -166,11 +185,7 @@ def unsafe_fields(fields: Sequence[str]) -> list[tuple[int, str]]:
     joined = "\n".join(fields)  # neither search matches across a line break
     if CONTROL.search(joined) or GUARDED_NAME.search(joined):
         return [(index, what) for index, field in enumerate(fields) for what in unsafe_parts(field)]
-    return [
-        (index, HTML_REMOVED)
-        for index, field in enumerate(fields)
-        if "<" in field and unescape(_GATE.clean(field)) != unescape(field)
-    ]
+    return [(index, HTML_REMOVED) for index, field in enumerate(fields) if _gate_changes(field)]
 
 
 def unsafe_parts(html: str) -> list[str]:
@@ -181,9 +196,7 @@ def unsafe_parts(html: str) -> list[str]:
     control = CONTROL.search(html)
     if control:
         found.append(describe_control(control.group()))
-    # compared as text: the serializer may spell a character another way (U+00A0 as &nbsp;);
-    # without a "<" there is no tag, and text can be nothing but text
-    if "<" in html and unescape(_GATE.clean(html)) != unescape(html):
+    if _gate_changes(html):
         found.append(HTML_REMOVED)
     if GUARDED_NAME.search(html):
         for tex, _ in typeset_formulas(html):
