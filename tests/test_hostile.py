@@ -382,6 +382,9 @@ def test_the_last_look_finds_the_same_on_every_core(monkeypatch):
     parallel = sanitize.unsafe_notes(notes)
     assert parallel == serial
     assert [(number, index) for number, index, _ in parallel] == [(7, 2), (33, 3), (33, 4)]
+    with sanitize.LaterLook(notes) as later:  # in a forked process, while the build goes on
+        assert later._pool is not None
+        assert later.result() == serial
 
 
 PLAIN_PIECES = [

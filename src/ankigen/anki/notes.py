@@ -14,7 +14,7 @@ from ankigen.errors import AnkigenError, Problem
 from ankigen.render.card import RenderedCard
 from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
-from ankigen.render.sanitize import unsafe_notes, unsafe_parts
+from ankigen.render.sanitize import LaterLook, unsafe_notes, unsafe_parts
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 
@@ -114,6 +114,7 @@ def assemble(
     cloze_note_type: NoteTypeSpec | None = None,
     *,
     sources: Sources | None = None,
+    look: bool = True,
 ) -> DeckPackage:
     """The deck to package: every card as a note, ids and times taken from ``lock``.
 
@@ -124,7 +125,8 @@ def assemble(
     Nothing leaves without a last look (``render.sanitize.unsafe_parts``): a field, title or
     description that is not safe as it is raises ``AnkigenError`` naming where it came from
     (``sources``), whether it was rendered now, read from the render cache, or taken from the
-    committed lock or release record.
+    committed lock or release record. Without ``look``, the caller takes that last look
+    itself (``LastLook``), before anything leaves.
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
@@ -164,10 +166,33 @@ def assemble(
             f"notes of kind {sorted(missing)} need their note type, stamped in the lock"
         )
     package = replace(header, notes=tuple(notes), media=deck_media(cards))
-    problems = unsafe_problems(package, sources or Sources(), {c.id: c.shown for c in cards})
+    if not look:
+        return package
+    with LastLook(package, sources or Sources(), {c.id: c.shown for c in cards}) as last_look:
+        problems = last_look.problems()
     if problems:
         raise AnkigenError(problems)
     return package
+
+
+class LastLook:
+    """``unsafe_problems`` of a package, the notes looked at in another process for a large
+    deck (``render.sanitize.LaterLook``) while the caller goes on; ``problems`` waits for
+    them. Use it in a ``with`` block."""
+
+    def __init__(self, package: DeckPackage, sources: Sources, card_files: dict[str, str]):
+        self.package, self.sources, self.card_files = package, sources, card_files
+        self._notes = LaterLook([(*note.fields, *note.tags) for note in package.notes])
+
+    def problems(self) -> list[Problem]:
+        """Every problem the last look found, each where it came from."""
+        return unsafe_problems(self.package, self.sources, self.card_files, self._notes.result())
+
+    def __enter__(self) -> LastLook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._notes.__exit__(*exc)
 
 
 @dataclass(frozen=True)
@@ -180,15 +205,19 @@ class Sources:
 
 
 def unsafe_problems(
-    package: DeckPackage, sources: Sources, card_files: dict[str, str]
+    package: DeckPackage,
+    sources: Sources,
+    card_files: dict[str, str],
+    found: list[tuple[int, int, str]] | None = None,
 ) -> list[Problem]:
     """What in ``package`` is not safe to hand a learner's Anki, each where it came from:
     a card's file (``card_files``, by id), the lock for a retired card, the release record
-    for the description."""
+    for the description. ``found``: what ``unsafe_notes`` found in the notes, if known."""
     problems = []
     names_of = {spec.kind: spec.field_names for spec, _ in package.note_types()}
-    texts = [(*note.fields, *note.tags) for note in package.notes]
-    for number, index, what in unsafe_notes(texts):
+    if found is None:
+        found = unsafe_notes([(*note.fields, *note.tags) for note in package.notes])
+    for number, index, what in found:
         note = package.notes[number]
         if index >= len(note.fields):
             tag = note.tags[index - len(note.fields)]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ankigen.anki.deck import DeckPackage
 from ankigen.anki.lock import LockChanges, Release
-from ankigen.anki.notes import Sources, assemble, development_description
+from ankigen.anki.notes import LastLook, Sources, assemble, development_description
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
@@ -271,19 +271,15 @@ def _stale_lock(lock_path: Path, changes: LockChanges) -> Problem:
 
 
 def assemble_checked(
-    cards_dir: Path, checked: CheckedDeck, release_notes: str | None = None
+    cards_dir: Path, checked: CheckedDeck, release_notes: str | None = None, *, look: bool = True
 ) -> DeckPackage:
     """The checked deck as the package's notes. The deck description takes
-    ``release_notes``, or else the last release's when this is its version."""
+    ``release_notes``, or else the last release's when this is its version. Without
+    ``look``, the caller takes the last look (``last_look``)."""
     released = checked.released  # read once, by the check
     notes = release_notes
     if notes is None:
         notes = released.notes if released.version == checked.config.version else ""
-    sources = Sources(
-        lock=display_path(checked.lock_path),
-        release=display_path(cards_dir / RELEASE_FILE),
-        deck=display_path(cards_dir / DECK_FILE),
-    )
     return assemble(
         checked.config,
         checked.note_type,
@@ -291,23 +287,43 @@ def assemble_checked(
         checked.lock,
         notes,
         checked.cloze_note_type,
-        sources=sources,
+        sources=_sources(cards_dir, checked),
+        look=look,
+    )
+
+
+def last_look(cards_dir: Path, checked: CheckedDeck, package: DeckPackage) -> LastLook:
+    """The last look at ``package``, made from ``checked`` (``anki.notes.LastLook``)."""
+    files = {card.id: card.shown for card in checked.cards}
+    return LastLook(package, _sources(cards_dir, checked), files)
+
+
+def _sources(cards_dir: Path, checked: CheckedDeck) -> Sources:
+    """The files beside the cards that a package takes text from, as messages name them."""
+    return Sources(
+        lock=display_path(checked.lock_path),
+        release=display_path(cards_dir / RELEASE_FILE),
+        deck=display_path(cards_dir / DECK_FILE),
     )
 
 
 def _package(cards_dir: Path, checked: CheckedDeck, *, releasing: bool) -> tuple[bytes, str, bool]:
     """The package's bytes, what it holds (``package_identity``), and whether it is the
     release of deck.yaml's version (made ``releasing``, or the one recorded); a development
-    build says so in its deck description."""
-    deck_package = assemble_checked(cards_dir, checked)
-    identity = package_identity(deck_package, checked.lock_text)
-    is_release = releasing or is_released(checked, identity)
-    if not is_release:
-        description = development_description(checked.config)
-        deck_package = replace(deck_package, description=description)
-    note_table = note_rows(deck_package, deck_package.notes)
-    card_table = card_rows(deck_package, deck_package.notes)
-    return package_bytes(deck_package, note_table, card_table), identity, is_release
+    build says so in its deck description. The last look at the notes runs meanwhile, and
+    nothing is returned unless it finds nothing."""
+    deck_package = assemble_checked(cards_dir, checked, look=False)
+    with last_look(cards_dir, checked, deck_package) as look:
+        identity = package_identity(deck_package, checked.lock_text)
+        is_release = releasing or is_released(checked, identity)
+        made = deck_package
+        if not is_release:
+            made = replace(deck_package, description=development_description(checked.config))
+        data = package_bytes(made, note_rows(made, made.notes), card_rows(made, made.notes))
+        problems = look.problems()
+    if problems:
+        raise AnkigenError(problems)
+    return data, identity, is_release
 
 
 def is_released(checked: CheckedDeck, identity: str) -> bool:

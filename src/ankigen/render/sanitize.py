@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable, Collection, Sequence
 from html import unescape
 from html.parser import HTMLParser
+from typing import Any
 
 import nh3
 
@@ -168,6 +169,44 @@ def unsafe_notes(notes: Sequence[Sequence[str]]) -> list[tuple[int, int, str]]:
     return [found for part in parts for found in part]
 
 
+class LaterLook:
+    """``unsafe_notes`` of a large deck, found in a forked process while the caller goes on
+    (writing the package in memory, say); ``result`` waits for it. Use it in a ``with``
+    block, which ends the process however the block ends. A small deck, or where no
+    process can be forked, is looked at here and now."""
+
+    def __init__(self, notes: Sequence[Sequence[str]]) -> None:
+        global _LOOKED_AT
+        self._found: list[tuple[int, int, str]] | None = None
+        self._pool: Any = None
+        if len(notes) < PARALLEL_MIN_NOTES or sys.platform != "linux" or usable_cpus() < 2:
+            self._found = unsafe_notes(notes)
+            return
+        _LOOKED_AT = notes  # the worker is forked with it
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(1)
+        except OSError:  # no processes to be had (a sandbox): look here
+            self._found = _unsafe_in((0, len(notes)), notes)
+            return
+        finally:
+            _LOOKED_AT = ()
+        self._pending = self._pool.apply_async(_unsafe_in, ((0, len(notes)),))
+
+    def result(self) -> list[tuple[int, int, str]]:
+        """What the look found, as ``unsafe_notes`` gives it; waits for it."""
+        if self._found is None:
+            self._found = self._pending.get()
+        return self._found
+
+    def __enter__(self) -> LaterLook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
 def _unsafe_in(
     span: tuple[int, int], notes: Sequence[Sequence[str]] | None = None
 ) -> list[tuple[int, int, str]]:
@@ -182,9 +221,11 @@ def _unsafe_in(
 def unsafe_fields(fields: Sequence[str]) -> list[tuple[int, str]]:
     """``unsafe_parts`` of each of ``fields`` (a note's), as (index, what); the searches that
     need no parse run once over the whole note."""
-    joined = "\n".join(fields)  # neither search matches across a line break
+    joined = "\n".join(fields)  # no search here matches across a line break
     if CONTROL.search(joined) or GUARDED_NAME.search(joined):
         return [(index, what) for index, field in enumerate(fields) for what in unsafe_parts(field)]
+    if "<" not in joined or PLAIN_HTML.fullmatch(joined):
+        return []  # plain structure throughout: one look at the whole note
     return [(index, HTML_REMOVED) for index, field in enumerate(fields) if _gate_changes(field)]
 
 
