@@ -218,3 +218,26 @@ def test_a_dry_run_writes_nothing_and_says_what_a_release_would(workdir, runner)
     assert "## ML and DL Interview Questions 1.0.1 — " in trial.stdout
     assert "Shorter wording." in trial.stdout
     assert "updated notes (1):" in trial.stdout and "ML0029" in trial.stdout
+
+
+def test_a_release_recorded_by_an_older_ankigen_is_told_from_development_builds(
+    workdir, runner
+):
+    """A record without the package digest (written before it had one): the build is that
+    release only while every card is as recorded, not merely while the lock is settled."""
+    cards, out = workdir / "cards", workdir / "output"
+    record = json.loads((cards / "ankigen.release.json").read_text(encoding="utf-8"))
+    text = (cards / "ankigen.release.json").read_text(encoding="utf-8")
+    for key in ("package", "schemas", "time"):
+        text = re.sub(rf'(?m)^  "{key}": .*,\n', "", text)
+    (cards / "ankigen.release.json").write_text(text, encoding="utf-8")
+    assert "package" not in json.loads(text) and record["package"]
+    first = runner.invoke(main, ["build"])
+    assert first.exit_code == 0 and "development" not in first.stdout
+    released = (out / PACKAGE.format("1.0.0")).read_bytes()
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    for _ in range(2):  # the second build finds the lock settled: still not the release
+        built = runner.invoke(main, ["build", "--no-cache"])
+        assert built.exit_code == 0, built.output
+        assert "(a development build, not a release)" in built.stdout
+    assert (out / PACKAGE.format("1.0.0")).read_bytes() == released

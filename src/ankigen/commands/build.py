@@ -20,6 +20,7 @@ from ankigen.anki.package import card_rows, note_rows, package_bytes, write_pack
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release.changelog import compare, released_cards
 from ankigen.release.published import changed_package_problem, package_identity
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
@@ -329,13 +330,20 @@ def _package(cards_dir: Path, checked: CheckedDeck, *, releasing: bool) -> tuple
 def is_released(checked: CheckedDeck, identity: str) -> bool:
     """Whether the package of ``checked``, which holds ``identity``, is the last release:
     deck.yaml's version is the release's, and so is what the package holds (or, for a
-    release recorded before its record kept that digest, the lock needs no new stamp)."""
+    release recorded before its record kept that digest, every card is as recorded and
+    the lock needs no new stamp)."""
     released = checked.released
     if released.version != checked.config.version:
         return False
     if released.package:
         return released.package == identity
-    return not checked.lock_stale
+    # an older record: the lock needs no new stamp, and the cards are the ones it recorded
+    if checked.lock_stale:
+        return False
+    current = released_cards(checked.cards)
+    return compare(released, current, released.version, {}).empty and set(
+        checked.lock.retired
+    ) <= set(released.retired)
 
 
 def _write(

@@ -14,8 +14,7 @@ from typing import Any
 
 from ankigen.anki.notes import tag_order
 from ankigen.commands.build import render_cards
-from ankigen.commands.release import released_cards
-from ankigen.release.changelog import ReleaseChanges, compare, read_manifest
+from ankigen.release.changelog import ReleaseChanges, compare, read_manifest, released_cards
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import RELEASE_FILE

@@ -15,7 +15,6 @@ put back as they were.
 
 from __future__ import annotations
 
-import html
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -25,8 +24,7 @@ from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
-from ankigen.anki.notes import note_fields, note_tags
-from ankigen.anki.notetype import basic_note_type, cloze_note_type, field_names
+from ankigen.anki.notetype import basic_note_type, cloze_note_type
 from ankigen.anki.package import package_bytes
 from ankigen.checks.rules import check_deck, lost_lock_problem, version_key
 from ankigen.commands.build import (
@@ -47,10 +45,9 @@ from ankigen.release.changelog import (
     format_manifest,
     prepend_changelog,
     read_manifest,
-    released_card,
+    released_cards,
 )
 from ankigen.release.versions import PARTS, bump, write_version
-from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.util.atomic import atomic_write_bytes
@@ -87,18 +84,6 @@ class ReleaseResult:
             f"Released {c.version} (was {c.previous or 'unreleased'}): {counts}; "
             f"{display_path(self.build.output)}; {display_path(self.changelog)} updated."
         )
-
-
-def released_cards(cards: list[RenderedCard]) -> dict[str, ReleasedCard]:
-    """The release records of rendered cards, by id."""
-    return {
-        card.id: released_card(
-            html.unescape(card.title),
-            dict(zip(field_names(card.kind), note_fields(card), strict=True)),
-            note_tags(card),
-        )
-        for card in cards
-    }
 
 
 def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> ReleaseChanges:

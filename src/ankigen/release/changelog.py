@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ankigen.anki.notes import note_fields, note_tags
+from ankigen.anki.notetype import field_names
 from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.render.card import RenderedCard
 
 RELEASE_FORMAT = 1
 DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
@@ -227,3 +231,15 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         + (cards + "\n" if cards else "")
         + "  }\n}\n"
     )
+
+
+def released_cards(cards: Sequence[RenderedCard]) -> dict[str, ReleasedCard]:
+    """The release records of rendered cards, by id."""
+    return {
+        card.id: released_card(
+            html.unescape(card.title),
+            dict(zip(field_names(card.kind), note_fields(card), strict=True)),
+            note_tags(card),
+        )
+        for card in cards
+    }
