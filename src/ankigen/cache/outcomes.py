@@ -53,7 +53,6 @@ def cached_outcomes(
     done.
     """
     cache = open_render_cache(cards_dir, config, basic_note_type(config.note_type_id, config.name))
-    cache.paths.update((str(path), path) for path in paths)
     outcomes: list[CardOutcome | None] = [None] * len(paths)
     todo: list[Task] = []
     look_up = not cache.is_empty()  # a first build need not read twice

@@ -42,7 +42,6 @@ CACHE_FORMAT = 2  # raise when the shard layout or the key recipe changes
 MAGIC = b"ankigen render cache\n"
 DIGEST_SIZE = 32
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # all of ankigen, not just the cache
-CONCRETE_PATH = type(Path())
 # libraries whose behaviour shapes the HTML or the package, besides ankigen's own requirements
 RENDERING_LIBRARIES = ("cmarkgfm", "cffi", "pyyaml", "genanki")
 # ankigen's runtime requirements (pyproject.toml's dependencies; a test keeps them the same)
@@ -170,26 +169,13 @@ class CacheKeys:
         return digest.digest()
 
 
-class _PathsByName(pickle.Pickler):
-    """Pickles a ``Path`` as its text, to be matched with the build's own ``Path`` objects."""
-
-    def persistent_id(self, obj: Any) -> Any:
-        return ("path", str(obj)) if type(obj) is CONCRETE_PATH else None
-
-
 class _OwnClassesOnly(pickle.Unpickler):
-    """Unpickles only ankigen's own dataclasses: a foreign shard can construct nothing else.
+    """Unpickles only ankigen's own dataclasses: a foreign shard can construct nothing else."""
 
-    A path comes back as the matching object of ``paths`` (making a ``Path`` is slow).
-    """
-
-    def __init__(self, data: bytes, paths: dict[str, Path]) -> None:
+    def __init__(self, data: bytes) -> None:
         super().__init__(io.BytesIO(data))
-        self.paths = paths
 
     def persistent_load(self, pid: Any) -> Any:
-        if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "path":
-            return self.paths.get(pid[1]) or CONCRETE_PATH(pid[1])
         raise pickle.UnpicklingError(f"unexpected persistent id {pid!r}")
 
     def find_class(self, module: str, name: str) -> Any:
@@ -207,19 +193,15 @@ class DamagedShard(Exception):
 
 def encode_shard(generation: bytes, entries: dict[bytes, Any]) -> bytes:
     """A shard file: magic line, header line, pickled entries, and their SHA-256."""
-    buffer = io.BytesIO()
-    _PathsByName(buffer, protocol=5).dump(entries)
-    payload = buffer.getvalue()
+    # the C pickler, without a Python callback per object: an outcome holds no path (if one
+    # did, pathlib's class would come back through ``_OwnClassesOnly``)
+    payload = pickle.dumps(entries, protocol=5)
     header = json.dumps({"format": CACHE_FORMAT, "generation": generation.hex()}).encode()
     return MAGIC + header + b"\n" + payload + hashlib.sha256(payload).digest()
 
 
-def decode_shard(
-    data: bytes, generation: bytes, paths: dict[str, Path] | None = None
-) -> dict[bytes, Any] | None:
+def decode_shard(data: bytes, generation: bytes) -> dict[bytes, Any] | None:
     """The entries of a shard file; ``None`` when it belongs to another generation of keys.
-
-    ``paths`` are ``Path`` objects to reuse for the paths in the entries, by their text.
 
     Raises ``DamagedShard`` when the file is not ours, truncated or altered.
     """
@@ -240,7 +222,7 @@ def decode_shard(
     if len(data) < end + 1 + DIGEST_SIZE or hashlib.sha256(payload).digest() != checksum:
         raise DamagedShard("checksum mismatch (truncated or altered)")
     try:
-        entries = _OwnClassesOnly(payload, paths or {}).load()
+        entries = _OwnClassesOnly(payload).load()
     except Exception as exc:  # any failure to unpickle means a damaged file
         raise DamagedShard(f"cannot unpickle ({type(exc).__name__}: {exc})") from None
     if not isinstance(entries, dict) or not all(
@@ -260,7 +242,6 @@ class RenderCache:
 
     folder: Path
     keys: CacheKeys
-    paths: dict[str, Path] = field(default_factory=dict)  # reused when entries are read
     _loaded: dict[int, dict[bytes, Any]] = field(default_factory=dict)
     _kept: dict[int, dict[bytes, Any]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
@@ -327,7 +308,7 @@ class RenderCache:
         except OSError as exc:
             return self._damaged(shard, path, f"cannot read it: {exc.strerror or exc}")
         try:
-            entries = decode_shard(data, self.keys.generation, self.paths)
+            entries = decode_shard(data, self.keys.generation)
         except DamagedShard as exc:
             return self._damaged(shard, path, str(exc))
         if entries is None:
