@@ -16,7 +16,6 @@ from pathlib import Path
 from ankigen.anki.notetype import basic_note_type
 from ankigen.cache.render_cache import open_render_cache
 from ankigen.checks.outcomes import (
-    IMAGE_MARK,
     PARALLEL_MIN_CARDS,
     CardOutcome,
     Task,
@@ -24,6 +23,7 @@ from ankigen.checks.outcomes import (
     render_files,
 )
 from ankigen.errors import Problem
+from ankigen.render.media import MEDIA_MARKS
 from ankigen.source.config import DeckConfig
 from ankigen.source.load import display_paths
 from ankigen.util.progress import Progress
@@ -85,6 +85,6 @@ def _content_digest(path: Path, known: str | None) -> bytes | None:
         except ValueError:
             pass
     data = read_bytes(path)
-    if data is None or IMAGE_MARK in data:
+    if data is None or any(mark in data for mark in MEDIA_MARKS):
         return None
     return hashlib.sha256(data).digest()

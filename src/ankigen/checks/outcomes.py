@@ -23,6 +23,7 @@ from ankigen.anki.notes import content_hash
 from ankigen.checks.rules import card_problems
 from ankigen.errors import Problem
 from ankigen.render.card import RenderedCard, Renderer
+from ankigen.render.media import MEDIA_MARKS
 from ankigen.source.config import DeckConfig
 from ankigen.source.load import display_paths, read_card
 from ankigen.source.validate import CardRef, validate_card
@@ -33,7 +34,6 @@ from ankigen.util.progress import Progress
 # starting worker processes costs more than it saves.
 PARALLEL_MIN_CARDS = 256
 CHUNK_CARDS = 200  # cards a worker renders before it hands the outcomes back
-IMAGE_MARK = b"!["  # every Markdown image, inline or by reference, starts so
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _render_chunk(
         # The digest of the very bytes the outcome was made from, even if the file changes
         data = read_bytes(path)
         digest = None
-        if data is not None and IMAGE_MARK not in data:
+        if data is not None and not any(mark in data for mark in MEDIA_MARKS):
             digest = hashlib.sha256(data).digest()
         results.append((digest, card_outcome(path, data, shown, config, renderer)))
     return results

@@ -26,7 +26,7 @@ from ankigen.render.cloze import protect
 from ankigen.render.cmark import render as render_markdown
 from ankigen.render.formulas import Formula, scan
 from ankigen.render.kinds import KINDS, deletion_problems
-from ankigen.render.media import MediaFile, resolve_image
+from ankigen.render.media import MediaFile, bundle_sounds, resolve_image
 from ankigen.render.sanitize import clean, removed_parts
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import BASIC
@@ -173,6 +173,12 @@ class Renderer:
             }
             html_out = PLACEHOLDER.sub(lambda m: by_index[int(m.group(1))], html_out)
         html_out = clean(html_out, media).strip()
+        html_out, sounds, wrong = bundle_sounds(html_out, card_path, self.cards_dir)
+        media.update((sound.name, sound) for sound in sounds)
+        for written, message in wrong:
+            found = text.find(f"[sound:{html.unescape(written)}")
+            line = section.line + (text.count("\n", 0, found) if found >= 0 else 0)
+            problems.append(Problem(shown, line, message))
         problems.extend(_unseen_formulas(html_out, scanned.formulas, section, shown, cloze=cloze))
         return RenderedSection(
             html=html_out,
