@@ -24,7 +24,6 @@ review and every card's scheduling kept. The engine runs in its own process
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 import time
@@ -38,7 +37,7 @@ from hypothesis import strategies as st
 from ankigen.commands.build import build
 from ankigen.commands.release import ReleaseResult, release
 from tests.test_release_histories import OPERATIONS, Deck
-from tests.test_release_stamps_engines import ENGINES, STEPS
+from tests.test_release_stamps_engines import ENGINES, STEPS, engine_python
 
 ROUNDS = st.lists(
     st.tuples(
@@ -119,12 +118,7 @@ def _time_of(made: ReleaseResult) -> int:
 
 @pytest.mark.parametrize("name", list(ENGINES))
 def test_random_histories_with_development_builds_lose_nothing(name):
-    engine = ENGINES[name]
-    if not engine.exists():
-        message = f"anki {name} is not installed in {engine.parent.parent.name}: bash scripts/test"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    engine = engine_python(name)
 
     @settings(
         max_examples=8 if name == "24.11" else 4,  # today's engine: test_release_histories too
