@@ -565,3 +565,41 @@ def test_a_named_pipe_among_the_cards_does_not_stop_a_build(cards, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "10 cards" in done.stdout
+
+
+def test_a_first_build_reads_each_card_once_and_records_what_it_read(
+    cards, tmp_path, private_cache_home, monkeypatch
+):
+    """With no earlier build, the snapshot leaves the card files to the render (read once)
+    and the record takes their digests from it: they are the files' own."""
+    import hashlib
+
+    from ankigen.cache import build_record
+
+    settled(cards, tmp_path / "settle")  # the lock is current; there is no record yet
+    import io
+
+    opened: list[str] = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file).endswith(".md"):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    with monkeypatch.context() as patch:  # the fixtures' own patches stay
+        patch.setattr(io, "open", counting_open)
+        patch.setattr("builtins.open", counting_open)
+        first = build(cards, tmp_path / "out", now=T0)
+    assert not first.unchanged
+    assert len(opened) == len(set(opened)) == len(list(cards.rglob("*.md")))  # each once
+    record = json.loads(
+        next(private_cache_home.glob(f"ankigen/*/{build_record.RECORD}")).read_text()
+    )
+    for path in cards.rglob("*.md"):
+        name = path.relative_to(cards).as_posix()
+        status = record["files"].get(name)
+        if status is not None:  # a file saved within the racy window is not recorded
+            assert status[-1] == hashlib.sha256(path.read_bytes()).hexdigest(), name
+    again = build(cards, tmp_path / "out", now=T0 + 60)
+    assert again.unchanged

@@ -62,6 +62,9 @@ class InputSnapshot:
     stats: dict[str, tuple[int, ...]]  # path → ``_status``: size, times, inode, device
     taken_ns: int = 0  # the clock when the snapshot began
     read: tuple[str, ...] = ()  # the files whose status was not known, so were read
+    # card files not read yet (their digest is ""): with no earlier build to compare with,
+    # the render reads each once and says its digest (``record_build``'s ``read_digests``)
+    deferred: frozenset[str] = frozenset()
 
 
 def _digest(context: tuple[str, ...], files: dict[str, str]) -> str:
@@ -86,12 +89,16 @@ def snapshot_inputs(
     out_dir: Path,
     options: dict[str, Any],
     known: dict[str, tuple[tuple[int, ...], str]] | None = None,
+    *,
+    defer: bool = False,
 ) -> InputSnapshot:
     """Every input of a build of ``cards_dir`` (the output folder and cache aside).
 
     ``known`` maps paths to the status and digest a previous build recorded (``known_files``):
-    a file whose status is the same is not read again.
+    a file whose status is the same is not read again. With ``defer``, card files (``.md``)
+    are not read at all: the build reads them anyway, and says their digests afterwards.
     """
+    deferred: set[str] = set()
     taken_ns = time.time_ns()
     known = known or {}
     read: list[str] = []
@@ -123,6 +130,10 @@ def snapshot_inputs(
             if not stat.S_ISREG(info.st_mode):  # a pipe or device: opening it could block
                 files[relative] = f"special:{stat.S_IFMT(info.st_mode)}"
                 continue
+            if defer and relative.endswith(".md"):
+                files[relative] = ""
+                deferred.add(relative)
+                continue
             with open(path, "rb") as handle:
                 files[relative] = hashlib.sha256(handle.read()).hexdigest()
         except OSError as exc:  # unreadable: the build reports it; the digest notes it
@@ -134,7 +145,18 @@ def snapshot_inputs(
         str(cards_dir),
         json.dumps(options, sort_keys=True),
     )
-    return InputSnapshot(cards_dir, context, files, stats, taken_ns, tuple(read))
+    return InputSnapshot(
+        cards_dir, context, files, stats, taken_ns, tuple(read), frozenset(deferred)
+    )
+
+
+def _file_digest(path: str) -> str:
+    """A file's SHA-256 (hex), or what kept it from being read."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError as exc:
+        return f"error:{exc.errno}"
 
 
 def _link_digest(path: str) -> str:
@@ -202,6 +224,8 @@ def unchanged_result(
     try:
         if record is None:
             record = read_record(snapshot.cards_dir, config)
+        if not record or snapshot.deferred:
+            return None  # no earlier build, or one that cannot be compared with
         digest = _digest(build_context(snapshot, config), snapshot.files)
         by_name = {str(target.resolve()): target for target in targets}
         target = by_name.get(str(record.get("target")))
@@ -227,9 +251,12 @@ def record_build(
     written_lock: bytes | None,
     per_category: dict[str, int],
     warnings: tuple[Problem, ...],
+    read_digests: dict[str, str] | None = None,
 ) -> dict[str, str] | None:
     """Remember that ``target`` was built from ``snapshot``, with ``written_lock`` if the build
     wrote the lock. Nothing is remembered if an input changed while the build ran.
+    ``read_digests`` are the SHA-256 digests (hex) of the card files as the build read them,
+    by name below the cards folder: those the snapshot deferred (the others are read now).
 
     Returns the digest of every input file as the build left them (the lock as written), or
     ``None`` when nothing was remembered.
@@ -237,6 +264,8 @@ def record_build(
     root = os.path.realpath(snapshot.cards_dir)
     lock_name = _name_below(snapshot.cards_dir, lock_path)
     files = dict(snapshot.files)
+    for name in snapshot.deferred:  # an unchanged status (checked below) means these bytes
+        files[name] = (read_digests or {}).get(name) or _file_digest(os.path.join(root, name))
     for name, before in snapshot.stats.items():
         if name == lock_name and written_lock is not None:
             continue  # the build changed it: compared by content below
@@ -323,7 +352,8 @@ def look_back(
         config = None
     record = read_record(cards_dir, config) if config is not None else {}
     known = known_files(record) if trust_status else None
-    snapshot = snapshot_inputs(cards_dir, out_dir, options, known)
+    # no earlier build to compare with: the card files are read once, by the render
+    snapshot = snapshot_inputs(cards_dir, out_dir, options, known, defer=not record)
     if config is None:
         return snapshot, None
     targets = (out_dir / config.package_name, out_dir / config.dev_package_name)

@@ -39,9 +39,10 @@ def cached_outcomes(
     progress: Progress | None = None,
     digests: Sequence[str | None] | None = None,
     shown: Sequence[str] | None = None,
-) -> tuple[list[CardOutcome], list[Problem]]:
-    """The outcome of every card file in ``paths``, in that order (``checks.outcomes``), and
-    what went wrong with the cache itself (warnings: a damaged file, a folder not writable).
+) -> tuple[list[CardOutcome], list[Problem], list[str | None]]:
+    """The outcome of every card file in ``paths``, in that order (``checks.outcomes``),
+    what went wrong with the cache itself (warnings: a damaged file, a folder not writable),
+    and the SHA-256 (hex) of the bytes each outcome was made from, where known.
 
     Outcomes come from the render cache where it has them, and the new ones are saved to
     it. ``digests`` are the files' SHA-256 digests (hex) where a snapshot of the inputs has
@@ -58,22 +59,24 @@ def cached_outcomes(
     look_up = not cache.is_empty()  # a first build need not read twice
     known = digests if digests is not None else [None] * len(paths)
     names = display_paths(paths) if shown is None else shown
+    made_from: list[str | None] = [None] * len(paths)
     for index, (path, name, digest) in enumerate(zip(paths, names, known, strict=True)):
         if look_up:
             content = _content_digest(path, digest)
             if content is not None:
                 found = cache.get(cache.keys.card_key(path, name, content))
                 if isinstance(found, CardOutcome):
-                    outcomes[index] = found
+                    outcomes[index], made_from[index] = found, content.hex()
                     continue
         todo.append((index, path, name))
     rendered = render_files(cards_dir, config, todo, workers, parallel_min, progress)
-    for (index, path, name), (made_from, outcome) in zip(todo, rendered, strict=True):
+    for (index, path, name), (content, outcome) in zip(todo, rendered, strict=True):
         outcomes[index] = outcome
-        if made_from is not None:  # stored under the key of the very bytes it was made from
-            cache.put(cache.keys.card_key(path, name, made_from), outcome)
+        if content is not None:  # stored under the key of the very bytes it was made from
+            cache.put(cache.keys.card_key(path, name, content), outcome)
+            made_from[index] = content.hex()
     cache.save()
-    return [outcome for outcome in outcomes if outcome is not None], cache.warnings
+    return [outcome for outcome in outcomes if outcome is not None], cache.warnings, made_from
 
 
 def _content_digest(path: Path, known: str | None) -> bytes | None:

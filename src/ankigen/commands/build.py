@@ -141,12 +141,13 @@ def render_deck(
         known = None
         if digests is not None:  # the snapshot's digest of each card file's content
             known = [digests.get(name) for name, _, _ in named]
-        outcomes, cache_warnings = cached_outcomes(
+        outcomes, cache_warnings, made_from = cached_outcomes(
             cards_dir, paths, config, progress=progress, digests=known, shown=shown
         )
+        read = {n: d for (n, _, _), d in zip(named, made_from, strict=True) if d}
     else:
         outcomes = card_outcomes(cards_dir, paths, config, progress=progress, shown=shown)
-        cache_warnings = []
+        cache_warnings, read = [], {}
     problems.extend(problem for outcome in outcomes for problem in outcome.problems)
     problems.extend(cross_card_problems([o.source for o in outcomes if o.source is not None]))
     rendered = [outcome.rendered for outcome in outcomes if outcome.rendered is not None]
@@ -155,7 +156,7 @@ def render_deck(
     checks = tuple(problem for outcome in outcomes for problem in outcome.checks)
     digest_of = {o.rendered.id: o.digest for o in outcomes if o.rendered is not None}
     return RenderedDeck(
-        config, tuple(rendered), tuple(problems), checks, digest_of, tuple(cache_warnings)
+        config, tuple(rendered), tuple(problems), checks, digest_of, tuple(cache_warnings), read
     )
 
 
@@ -257,7 +258,7 @@ def build(
         # the cache's warnings (it is mended now), and the lock's when it was written, would
         # not apply to a next build from the same files
         transient = deck.cache_warnings + (checked.lock_warnings if written_lock else ())
-        _remember(snapshot, result, transient, written_lock)
+        _remember(snapshot, result, transient, written_lock, deck.file_digests)
     return result
 
 
@@ -367,6 +368,7 @@ def _remember(
     result: BuildResult,
     transient: tuple[Problem, ...],
     written_lock: bytes | None,
+    read_digests: dict[str, str],
 ) -> dict[str, str] | None:
     """Record this build's inputs and report, for a next build with the same inputs; the
     digest of each input as the build left them, or ``None`` when nothing was recorded.
@@ -383,4 +385,5 @@ def _remember(
         written_lock,
         result.per_category,
         warnings,
+        read_digests,
     )

@@ -68,6 +68,9 @@ class RenderedDeck:
     checks: tuple[Problem, ...] = ()  # what the card rules found in the cards, one by one
     digests: dict[str, str] = field(default_factory=dict)  # by id: ``anki.notes.content_hash``
     cache_warnings: tuple[Problem, ...] = ()  # what went wrong with the render cache itself
+    # the SHA-256 (hex) of each card file's bytes as rendered (or found in the cache), by its
+    # name below the cards folder, where known
+    file_digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
