@@ -110,3 +110,31 @@ def test_audio_that_cannot_be_bundled_is_an_error_at_its_line(
     assert result.stderr.splitlines()[-1] == "ankigen: 1 problem found; nothing was written."
     assert not (tmp_path / "output").exists()
     assert (cards / "ankigen.lock").read_bytes() == lock_before
+
+
+def test_audio_written_as_an_entity_is_bundled_and_never_served_stale(cards, tmp_path):
+    """``&#91;sound:…]`` is ``[sound:…]`` once Markdown has read it: bundled, and the card
+    is rendered afresh like any card with media."""
+    folder = card_file(cards, "ML0026").parent / "audio"
+    folder.mkdir()
+    (folder / "relu.wav").write_bytes(wav(800))
+    add_line(cards, "ML0026", "Say it: &#91;sound:audio/relu.wav]")
+    first = package_media(build(cards, tmp_path / "out", now=T0).output)
+    assert list(first.values()) == [wav(800)]
+    (folder / "relu.wav").write_bytes(wav(800, value=3))
+    second = package_media(build(cards, tmp_path / "out", now=T0 + 60).output)
+    assert list(second.values()) == [wav(800, value=3)]
+
+
+def test_a_sound_in_a_title_is_an_error_at_its_line(cards, tmp_path, runner, monkeypatch):
+    path = card_file(cards, "ML0026")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ReLU", "title: ReLU [sound:relu.mp3]"), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["check", "--cards", "cards"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/ML/ML0026-relu.md:3: the title holds a [sound:…], which Anki would play with "
+        "the title, though only a card's sections bundle audio: move it into the question or "
+        "the answer"
+    )

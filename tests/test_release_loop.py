@@ -7,9 +7,12 @@ the test runs the command a refusal names (or makes the one edit it names), noth
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import shlex
+import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -220,24 +223,155 @@ def test_a_dry_run_writes_nothing_and_says_what_a_release_would(workdir, runner)
     assert "updated notes (1):" in trial.stdout and "ML0029" in trial.stdout
 
 
-def test_a_release_recorded_by_an_older_ankigen_is_told_from_development_builds(
+def test_a_release_recorded_by_an_older_ankigen_builds_as_development_until_the_next(
     workdir, runner
 ):
-    """A record without the package digest (written before it had one): the build is that
-    release only while every card is as recorded, not merely while the lock is settled."""
+    """A record without the package digest (written before records had one) cannot tell a
+    build that it is the release: every build is a development build, and the next release
+    records the digest."""
     cards, out = workdir / "cards", workdir / "output"
-    record = json.loads((cards / "ankigen.release.json").read_text(encoding="utf-8"))
     text = (cards / "ankigen.release.json").read_text(encoding="utf-8")
     for key in ("package", "schemas", "time"):
         text = re.sub(rf'(?m)^  "{key}": .*,\n', "", text)
     (cards / "ankigen.release.json").write_text(text, encoding="utf-8")
-    assert "package" not in json.loads(text) and record["package"]
+    assert "package" not in json.loads(text)
     first = runner.invoke(main, ["build"])
-    assert first.exit_code == 0 and "development" not in first.stdout
-    released = (out / PACKAGE.format("1.0.0")).read_bytes()
+    assert first.exit_code == 0 and "(a development build, not a release)" in first.stdout
+    assert not (out / PACKAGE.format("1.0.0")).exists()
     edit(cards, "ML0029", "In machine learning", "In ML")
-    for _ in range(2):  # the second build finds the lock settled: still not the release
-        built = runner.invoke(main, ["build", "--no-cache"])
-        assert built.exit_code == 0, built.output
-        assert "(a development build, not a release)" in built.stdout
-    assert (out / PACKAGE.format("1.0.0")).read_bytes() == released
+    made = runner.invoke(main, ["release", "patch"])
+    assert made.exit_code == 0, made.output
+    assert json.loads((cards / "ankigen.release.json").read_text())["package"]
+    again = runner.invoke(main, ["build", "--no-cache"])
+    assert again.exit_code == 0 and "development" not in again.stdout
+
+
+def test_a_first_release_ships_no_tombstone_of_a_card_no_one_ever_had(workdir, runner):
+    cards = workdir / "cards"
+    (cards / "ankigen.release.json").unlink()  # a deck never released
+    assert runner.invoke(main, ["build"]).exit_code == 0  # a development build with ML0031
+    next(cards.rglob("ML0031-*.md")).unlink()
+    assert runner.invoke(main, ["build"]).exit_code == 0  # the lock has its tombstone now
+    assert "ML0031" in json.loads((cards / "ankigen.lock").read_text())["retired"]
+    made = runner.invoke(main, ["release"])
+    assert made.exit_code == 0, made.output
+    assert "ML0031" not in json.loads((cards / "ankigen.lock").read_text())["retired"]
+    with zipfile.ZipFile(workdir / "output" / PACKAGE.format("1.0.0")) as archive:
+        archive.extract("collection.anki2", workdir)
+    with sqlite3.connect(workdir / "collection.anki2") as db:
+        ids = sorted(row[0].split("\x1f")[0] for row in db.execute("select flds from notes"))
+    db.close()
+    assert len(ids) == 9 and "ML0031" not in ids
+
+
+def test_a_tombstone_reworded_in_a_development_build_is_stamped_by_the_release(workdir, runner):
+    from ankigen.commands.build import build
+    from ankigen.commands.release import release
+
+    cards = workdir / "cards"
+    next(cards.rglob("ML0031-*.md")).unlink()
+    release(cards, workdir / "output", "major", now=1_900_000_000)
+    deck = cards / "deck.yaml"
+    deck.write_text(deck.read_text() + 'retired: {ML0031: "merged into ML0030"}\n')
+    build(cards, workdir / "dev", now=1_900_000_100)
+    assert json.loads((cards / "ankigen.lock").read_text())["retired"]["ML0031"]["mod"] == (
+        1_900_000_100
+    )
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    release(cards, workdir / "output", "patch", now=1_900_000_200)
+    tomb = json.loads((cards / "ankigen.lock").read_text())["retired"]["ML0031"]
+    assert tomb["mod"] == 1_900_000_200  # later than any import of 2.0.0
+
+
+@pytest.mark.parametrize(
+    ("versions", "expected"),
+    [
+        (["1.1.0-rc.1", "1.1.0-rc.2"], "1.1.0-rc.2"),
+        (["1.1.0-rc.1", "1.1.0"], "1.1.0"),
+        (["2.0.0-alpha", "2.0.0-alpha.1", "2.0.0-beta"], "2.0.0-beta"),
+    ],
+)
+def test_pre_releases_raised_by_hand_release_in_order(workdir, runner, versions, expected):
+    cards = workdir / "cards"
+    for number, version in enumerate(versions):
+        (cards / "ML" / f"ML009{number}-new.md").write_text(
+            NEW_CARD.replace("DL0005", f"ML009{number}"), encoding="utf-8"
+        )
+        if version.startswith("2."):
+            next(cards.rglob(f"ML00{26 + number}-*.md")).unlink()  # a major change
+        set_version(cards, version)
+        made = runner.invoke(main, ["release"])
+        assert made.exit_code == 0, (version, made.output)
+    assert released_version(cards) == expected
+
+
+def test_version_precedence_is_semantic_versioning():
+    from ankigen.source.config import version_key
+
+    order = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0",
+        "2.0.0",
+    ]
+    keys = [version_key(v) for v in order]
+    assert all(a < b for a, b in itertools.pairwise(keys))  # semver.org, item 11
+    assert version_key("1.0.0+build.7") == version_key("1.0.0")
+
+
+def test_a_version_ending_in_dev_is_refused_with_another_name(workdir, runner):
+    set_version(workdir / "cards", "1.1.0-dev")
+    message = refused(runner.invoke(main, ["build"]))
+    assert message.startswith("cards/deck.yaml:4: version 1.1.0-dev: a version ending in -dev")
+    assert message.endswith("like 1.1.0-alpha")
+
+
+@pytest.mark.parametrize("version", ["1", '"1.0"'])
+def test_a_broken_release_record_names_the_way_out(workdir, runner, version):
+    record = workdir / "cards" / "ankigen.release.json"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace('"version": "1.0.0"', f'"version": {version}'), "utf-8")
+    for command in (["build"], ["release", "patch"], ["release"]):
+        message = refused(runner.invoke(main, command))
+        assert message.startswith("cards/ankigen.release.json:1: corrupt release manifest")
+        assert message.endswith("(`git checkout -- cards/ankigen.release.json`)")
+
+
+def test_a_version_below_the_last_release_is_named_so_by_release(workdir, runner):
+    set_version(workdir / "cards", "0.9.0")
+    message = refused(runner.invoke(main, ["release"]))
+    assert "version 0.9.0 is lower than 1.0.0, the last release" in message
+    assert "put `version: 1.0.0` back" in message
+
+
+def test_a_release_whose_package_file_exists_with_other_content_names_a_way_out(workdir, runner):
+    """The release was undone in git (the record says 1.0.0 again) but its package, maybe
+    published, is still there: releasing 1.0.1 again must not overwrite it."""
+    cards, out = workdir / "cards", workdir / "output"
+    edit(cards, "ML0029", "In machine learning", "In ML")
+    before = tree(cards)
+    record = (cards / "ankigen.release.json").read_bytes()
+    deck = (cards / "deck.yaml").read_bytes()
+    lock = (cards / "ankigen.lock").read_bytes()
+    assert runner.invoke(main, ["release", "patch"]).exit_code == 0
+    published = (out / PACKAGE.format("1.0.1")).read_bytes()
+    (cards / "ankigen.release.json").write_bytes(record)  # as `git checkout` would
+    (cards / "deck.yaml").write_bytes(deck)
+    (cards / "ankigen.lock").write_bytes(lock)
+    assert tree(cards) == before
+    edit(cards, "ML0028", "Softmax", "The softmax")
+    message = refused(runner.invoke(main, ["release", "patch"]))
+    assert "than the release 1.0.1 about to be made" in message
+    assert (out / PACKAGE.format("1.0.1")).read_bytes() == published
+    set_version(cards, "1.0.2")  # the way out for a published file: raise it by hand
+    made = run(runner, named_command(message))
+    assert made.exit_code == 0, made.output
+    assert released_version(cards) == "1.0.2"
+    assert (out / PACKAGE.format("1.0.1")).read_bytes() == published

@@ -11,7 +11,7 @@ shipped leaves no tombstone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ class Release:
     # the cards it leaves as the last release had them: a development build may have
     # stamped an edit since undone; such a card goes back to the last release's time
     unchanged: frozenset[str] = frozenset()
-    # every card some release shipped (live or retired); ``None``: no release yet. A card a
-    # development build added and the author removed again before this release leaves no
-    # tombstone: no learner ever had it
+    # every card some release shipped (live or retired); empty: this is the first release;
+    # ``None``: not known. A card a development build added and the author removed again
+    # before this release leaves no tombstone: no learner ever had it
     shipped: frozenset[str] | None = None
 
 
@@ -79,7 +79,21 @@ def stamp_release(
     removed = [i for i in removed if i not in unshipped]
     reworded = [i for i in reworded if i not in unshipped]
     reworded = sorted({*reworded, *_retire_in(retired, release, now, digest_tombstone)})
+    reworded = sorted({*reworded, *_restamp_since(retired, release.since, now)})
     return changed, removed, reworded, retired
+
+
+def _restamp_since(retired: dict[str, RetiredStamp], since: int | None, now: int) -> list[str]:
+    """Stamp at ``now`` each tombstone a development build stamped after the last release
+    (``since``): its new text (a reason given, a deck renamed) reaches every learner."""
+    if since is None:
+        return []
+    done = []
+    for card_id, old in sorted(retired.items()):
+        if since < old.mod < now:
+            retired[card_id] = replace(old, mod=now)
+            done.append(card_id)
+    return done
 
 
 def _retire_in(

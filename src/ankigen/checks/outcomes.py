@@ -167,7 +167,10 @@ def _render_chunk(
         digest = None
         if data is not None and not any(mark in data for mark in MEDIA_MARKS):
             digest = hashlib.sha256(data).digest()
-        results.append((digest, card_outcome(path, data, shown, config, renderer)))
+        outcome = card_outcome(path, data, shown, config, renderer)
+        if outcome.rendered is not None and outcome.rendered.media:
+            digest = None  # its HTML depends on other files too: never cached
+        results.append((digest, outcome))
     return results
 
 

@@ -25,7 +25,7 @@ from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.render.kinds import kind_of_note
-from ankigen.source.config import SEMVER, DeckConfig, random_id
+from ankigen.source.config import DeckConfig, random_id, version_key
 from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
 from ankigen.tex.check import formula_problems
 
@@ -76,7 +76,7 @@ def check_deck(
     except AnkigenError as exc:
         raise AnkigenError(problems + exc.problems) from None
     released = read_manifest(cards_dir / RELEASE_FILE)
-    first_release = release is not None and release.shipped is None  # no lock to lose yet
+    first_release = release is not None and not release.shipped  # no lock to lose yet
     if released.cards and not lock.cards and not lock.retired and not first_release:
         raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
     clozes = [card.id for card in deck.cards if card.clozes]  # they need the cloze note type
@@ -284,20 +284,10 @@ def card_problems(card: RenderedCard) -> list[Problem]:
     return problems
 
 
-def _version_key(version: str | None) -> tuple[int, int, int, int] | None:
-    """Semantic-version order: a pre-release (1.0.0-rc1) comes before its release."""
-    match = SEMVER.match(version or "")
-    if match is None:
-        return None
-    major, minor, patch = (int(part) for part in match.groups())
-    release = 0 if "-" in (version or "").split("+", 1)[0] else 1
-    return major, minor, patch, release
-
-
 def version_problems(config: DeckConfig, released: ReleaseManifest) -> list[Problem]:
     """deck.yaml's ``version`` is the last release's, or higher when an author raised it by
     hand for ``ankigen release`` (with no part) to release; never lower."""
-    previous, current = _version_key(released.version), _version_key(config.version)
+    previous, current = version_key(released.version), version_key(config.version)
     if previous is None or current is None or current >= previous:
         return []
     return [
@@ -309,8 +299,3 @@ def version_problems(config: DeckConfig, released: ReleaseManifest) -> list[Prob
             f"it; put `version: {released.version}` back",
         )
     ]
-
-
-def version_key(version: str | None) -> tuple[int, int, int, int] | None:
-    """Semantic-version order: a pre-release (1.0.0-rc1) comes before its release."""
-    return _version_key(version)

@@ -20,7 +20,6 @@ from ankigen.anki.package import card_rows, note_rows, package_bytes, write_pack
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
-from ankigen.release.changelog import compare, released_cards
 from ankigen.release.published import changed_package_problem, package_identity
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
@@ -242,7 +241,9 @@ def build(
         raise AnkigenError([_stale_lock(lock_path, changes)])
     data, identity, is_release = _package(cards_dir, checked, releasing=release is not None)
     target = out_dir / (config.package_name if is_release else config.dev_package_name)
-    written_lock = _write(target, data, config, checked, release=is_release)
+    written_lock = _write(
+        target, data, config, checked, release=is_release, releasing=release is not None
+    )
     per_category = Counter(card.category for card in rendered)
     result = BuildResult(
         output=target,
@@ -330,30 +331,29 @@ def _package(cards_dir: Path, checked: CheckedDeck, *, releasing: bool) -> tuple
 
 def is_released(checked: CheckedDeck, identity: str) -> bool:
     """Whether the package of ``checked``, which holds ``identity``, is the last release:
-    deck.yaml's version is the release's, and so is what the package holds (or, for a
-    release recorded before its record kept that digest, every card is as recorded and
-    the lock needs no new stamp)."""
+    deck.yaml's version is the release's, and so is what the package holds."""
     released = checked.released
     if released.version != checked.config.version:
         return False
-    if released.package:
-        return released.package == identity
-    # an older record: the lock needs no new stamp, and the cards are the ones it recorded
-    if checked.lock_stale:
-        return False
-    current = released_cards(checked.cards)
-    return compare(released, current, released.version, {}).empty and set(
-        checked.lock.retired
-    ) <= set(released.retired)
+    # a record written before records kept that digest cannot tell: a development build
+    return bool(released.package) and released.package == identity
 
 
 def _write(
-    target: Path, data: bytes, config: DeckConfig, made: CheckedDeck, *, release: bool
+    target: Path,
+    data: bytes,
+    config: DeckConfig,
+    made: CheckedDeck,
+    *,
+    release: bool,
+    releasing: bool = False,
 ) -> bytes | None:
     """Write the package (a ``release`` one only if it would not change what that file
     holds: a released package never changes), then the lock if its text changed; the
     lock's bytes if written."""
-    overwrite = changed_package_problem(target, data, config.version) if release else None
+    overwrite = None
+    if release:
+        overwrite = changed_package_problem(target, data, config.version, releasing=releasing)
     if overwrite is not None:
         raise AnkigenError([overwrite])
     write_package_bytes(target, data)

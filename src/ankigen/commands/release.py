@@ -26,7 +26,7 @@ from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notetype import basic_note_type, cloze_note_type
 from ankigen.anki.package import package_bytes
-from ankigen.checks.rules import check_deck, lost_lock_problem, version_key
+from ankigen.checks.rules import check_deck, lost_lock_problem
 from ankigen.commands.build import (
     BuildResult,
     assemble_checked,
@@ -48,7 +48,7 @@ from ankigen.release.changelog import (
     released_cards,
 )
 from ankigen.release.versions import PARTS, bump, write_version
-from ankigen.source.config import DeckConfig, load_config
+from ankigen.source.config import DeckConfig, load_config, version_key
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
@@ -208,7 +208,7 @@ def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
     ids = [i for i, _ in changes.added + changes.restored] + [i for i, _, _ in changes.changed]
     retired = frozenset(i for i, _, _ in changes.retired)
     unchanged = frozenset(last.cards) - frozenset(ids) - retired
-    shipped = None if last.version is None else frozenset(last.cards) | frozenset(last.retired)
+    shipped = frozenset(last.cards) | frozenset(last.retired)  # empty: the first release
     return Release(
         frozenset(ids),
         last.time,
@@ -254,8 +254,22 @@ def target_version(
     last = manifest.version
     if part is not None:
         return bump(last or config.version, part)
-    if last is None or (version_key(config.version) or ()) > (version_key(last) or ()):
+    current, previous = version_key(config.version), version_key(last)
+    if last is None or previous is None or (current is not None and current > previous):
         return config.version
+    if current is not None and current < previous:
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(config.path),
+                    config.version_line,
+                    f"version {config.version} is lower than {last}, the last release "
+                    f"({RELEASE_FILE}): put `version: {last}` back, then run `ankigen release "
+                    "patch`, `minor` or `major`, or raise it above that by hand and run "
+                    "`ankigen release`",
+                )
+            ]
+        )
     needed, why = needed_part(changes, broken)
     if changes.empty and not broken:
         return bump(last, "patch")  # refused as empty, with the way out
@@ -276,9 +290,17 @@ def target_version(
 
 
 def part_of(last: str, new: str) -> str:
-    """Which part a release from ``last`` to ``new`` raises: ``1.2.3`` → ``1.3.0`` is minor."""
+    """Which part a release from ``last`` to ``new`` raises: ``1.2.3`` → ``1.3.0`` is minor.
+    Between a pre-release and its release (or another pre-release of it) it is the part the
+    release itself raises: ``1.1.0-rc.1`` → ``1.1.0`` is minor, ``2.0.0-rc.1`` → ``2.0.0``
+    major."""
     old_key, new_key = version_key(last), version_key(new)
-    if old_key is None or new_key is None or new_key[0] != old_key[0]:
+    if old_key is None or new_key is None:
+        return "major"
+    if old_key[:3] == new_key[:3]:
+        _, minor, patch = new_key[:3]
+        return "patch" if patch else "minor" if minor else "major"
+    if new_key[0] != old_key[0]:
         return "major"
     return "minor" if new_key[1] != old_key[1] else "patch"
 

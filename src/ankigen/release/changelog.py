@@ -18,6 +18,7 @@ from ankigen.anki.notes import note_fields, note_tags
 from ankigen.anki.notetype import field_names
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.render.card import RenderedCard
+from ankigen.source.config import SEMVER
 
 RELEASE_FORMAT = 1
 DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
@@ -182,6 +183,8 @@ def read_manifest(path: Path) -> ReleaseManifest:
         data = json.loads(text)
         if data.get("format") != RELEASE_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
+        if not isinstance(data["version"], str) or not SEMVER.match(data["version"]):
+            raise ValueError(f"version {data['version']!r} is not a version like 1.2.0")
         return ReleaseManifest(
             version=data["version"],
             date=data["date"],
@@ -196,8 +199,16 @@ def read_manifest(path: Path) -> ReleaseManifest:
             schemas={str(k): str(v) for k, v in data.get("schemas", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        shown = display_path(path)
         raise AnkigenError(
-            [Problem(display_path(path), 1, f"corrupt release manifest ({exc})")]
+            [
+                Problem(
+                    shown,
+                    1,
+                    f"corrupt release manifest ({exc}); restore it from version control "
+                    f"(`git checkout -- {shown}`)",
+                )
+            ]
         ) from None
 
 

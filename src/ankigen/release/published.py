@@ -41,9 +41,11 @@ def package_identity(package: DeckPackage, lock_text: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
-def changed_package_problem(target: Path, data: bytes, version: str) -> Problem | None:
+def changed_package_problem(
+    target: Path, data: bytes, version: str, *, releasing: bool = False
+) -> Problem | None:
     """The error to report when the release package ``target`` exists with other bytes than
-    ``data``, else None."""
+    ``data``, else None; ``releasing``: ``ankigen release`` is making it."""
     if not target.exists():
         return None
     old_bytes = target.read_bytes()
@@ -69,15 +71,26 @@ def changed_package_problem(target: Path, data: bytes, version: str) -> Problem 
     )
     if not what:
         what = "the note type or deck description"
+    shown = display_path(target)
+    if releasing:
+        return Problem(
+            shown,
+            1,
+            f"this file holds other content ({what}) than the release {version} about to be "
+            "made: a released package is never overwritten; if that file never left this "
+            f"machine, delete it (`rm {shown}`) and run the release again; if it was "
+            f"published, {version} is taken: raise `version` in deck.yaml above it by hand "
+            "and run `ankigen release`",
+        )
     return Problem(
-        display_path(target),
+        shown,
         1,
-        f"this file holds other content ({what}) than release {version}, which "
-        "these sources rebuild: a released package is never overwritten; if that file never "
-        f"left this machine, delete it (`rm {display_path(target)}`) and build again; if it "
-        "was published, publish these sources as a new version "
-        "(`ankigen release patch --allow-empty`)",
+        f"this file holds other content ({what}) than release {version}, which these "
+        "sources rebuild: a released package is never overwritten; if that file never left "
+        f"this machine, delete it (`rm {shown}`) and build again; if it was published, "
+        "publish these sources as a new version (`ankigen release patch --allow-empty`)",
     )
+
 
 
 def _same_content(old: bytes, new: bytes) -> bool:

@@ -17,6 +17,24 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
+VersionKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+
+
+def version_key(version: str | None) -> VersionKey | None:
+    """Semantic-version precedence (semver.org, 11): a pre-release (1.0.0-rc.1) comes before
+    its release, and its identifiers compare one by one, numbers below words; build
+    metadata (+…) counts for nothing. ``None`` for text that is no version."""
+    match = SEMVER.match(version or "")
+    if match is None or version is None:
+        return None
+    major, minor, patch = (int(part) for part in match.groups())
+    pre = version.split("+", 1)[0].partition("-")[2]
+    if not pre:
+        return (major, minor, patch, 1, ())
+    parts = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split("."))
+    return (major, minor, patch, 0, parts)
+
+
 CATEGORY_PREFIX = re.compile(r"^[A-Z]{1,10}$")
 MAX_ID = 2**63 - 1
 REQUIRED = ("name", "version", "categories", "deck_id", "note_type_id")
@@ -94,6 +112,13 @@ def load_config(cards_dir: Path) -> DeckConfig:
     version = _string(values, "version", problem)
     if version is not None and not SEMVER.match(version):
         problem("version", f"version {version!r} is not semantic versioning like 1.2.0")
+    elif version is not None and version.split("+", 1)[0].endswith("-dev"):
+        problem(
+            "version",
+            f"version {version}: a version ending in -dev would share its file name with "
+            "the development builds of the version before it; name the pre-release "
+            f"otherwise, like {version.split('+', 1)[0][:-4]}-alpha",
+        )
     description = values.get("description", "")
     if description is None:
         description = ""

@@ -17,6 +17,7 @@ from ankigen.source.load import RawCard
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type")
+SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
 TYPES = tuple(KIND_SECTIONS)
 HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -92,6 +93,13 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         else:
             category = match.group(1)
     title = _text(front.values, "title", problem)
+    if title is not None and SOUND_TAG in title.lower():
+        problem(
+            "title",
+            "the title holds a [sound:…], which Anki would play with the title, though only "
+            "a card's sections bundle audio: move it into the question or the answer",
+        )
+        title = None
     tags = _tags(front.values.get("tags"), problem)
     kind = front.values.get("type", BASIC)
     if kind not in TYPES:
