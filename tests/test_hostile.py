@@ -299,6 +299,8 @@ def _tamper_cache(home: Path, card_id: str, html: str) -> None:
         r"<p>\(\href{javascript:alert(1)}{x}\)</p>",
         r"<p>\(\style{background-image:url(http://127.0.0.1:9/x)}{x}\)</p>",
         "<p>Why\x1f?</p>",
+        r"<p>\(\&#x68;ref{javascript:alert(1)}{x}\)</p>",  # MathJax reads \href
+        r"<p>\(&bsol;href{javascript:alert(1)}{x}\)</p>",
     ],
 )
 def test_an_altered_render_cache_entry_never_reaches_the_package_or_the_preview(

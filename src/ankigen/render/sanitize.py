@@ -232,11 +232,20 @@ def unsafe_fields(fields: Sequence[str]) -> list[tuple[int, str]]:
     """``unsafe_parts`` of each of ``fields`` (a note's), as (index, what); the searches that
     need no parse run once over the whole note."""
     joined = "\n".join(fields)  # no search here matches across a line break
-    if CONTROL.search(joined) or GUARDED_NAME.search(joined):
+    if CONTROL.search(joined) or _guarded(joined):
         return [(index, what) for index, field in enumerate(fields) for what in unsafe_parts(field)]
     if "<" not in joined or PLAIN_HTML.fullmatch(joined):
         return []  # plain structure throughout: one look at the whole note
     return [(index, HTML_REMOVED) for index, field in enumerate(fields) if _gate_changes(field)]
+
+
+def _guarded(html: str) -> bool:
+    r"""Whether ``html`` may name a formula command ``tex.safety`` guards, as MathJax reads
+    the text: with its character references decoded (``\&#x68;ref`` is ``\href``)."""
+    if GUARDED_NAME.search(html):
+        return True
+    spelled = "&#" in html or "&bsol" in html.lower()  # a backslash or a letter, by number
+    return spelled and GUARDED_NAME.search(unescape(html)) is not None
 
 
 def unsafe_parts(html: str) -> list[str]:
@@ -249,7 +258,7 @@ def unsafe_parts(html: str) -> list[str]:
         found.append(describe_control(control.group()))
     if _gate_changes(html):
         found.append(HTML_REMOVED)
-    if GUARDED_NAME.search(html):
+    if _guarded(html):
         for tex, _ in typeset_formulas(html):
             found.extend(f"formula \\({tex}\\): {message}" for message in hazards(tex))
     return found
