@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from ankigen.scrape.listing import Entry, Line
+from ankigen.scrape.listing import Doubt, Entry, Line
 from ankigen.scrape.mathguess import (
     Math,
     Segment,
@@ -52,15 +52,6 @@ LOST_IMAGE_NOTE = (
     "*(The image was lost when the source page was scraped; it is not included in this card.)*"
 )
 TAGS_LINE = "tags: []"
-
-
-@dataclass(frozen=True)
-class Doubt:
-    """A judgement call the author should check: the listing line, the card and what."""
-
-    line: int
-    card_id: str
-    message: str
 
 
 @dataclass(frozen=True)

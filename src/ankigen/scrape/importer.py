@@ -128,7 +128,7 @@ def plan_import(text: str, shown: str, cards_dir: Path, *, force: bool) -> Impor
     existing = _existing_cards(cards_dir)
     plans: list[CardPlan] = []
     doubts = [Doubt(d.line, d.card_id, f"dropped text `{_short(d.text)}`") for d in parsed.dropped]
-    doubts.extend(Doubt(r.line, r.card_id, r.message) for r in parsed.remarks)
+    doubts.extend(parsed.remarks)
     for entry in parsed.entries:
         prefix = re.match(r"[A-Z]+", entry.id).group(0)  # type: ignore[union-attr]
         if categories and prefix not in categories:

@@ -56,8 +56,9 @@ class DroppedText:
 
 
 @dataclass(frozen=True)
-class Remark:
-    """A place where the split into entries was a judgement call (the author should look)."""
+class Doubt:
+    """A judgement call the author should check (the split into entries, a card's shape):
+    the listing line, the card and what."""
 
     line: int
     card_id: str
@@ -71,7 +72,7 @@ class ParsedListing:
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
     dropped: tuple[DroppedText, ...]
-    remarks: tuple[Remark, ...] = ()
+    remarks: tuple[Doubt, ...] = ()
 
 
 def split_lines(text: str) -> list[Line]:
@@ -85,7 +86,7 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
     lines = split_lines(text)
     problems: list[Problem] = []
     dropped: list[DroppedText] = []
-    remarks: list[Remark] = []
+    remarks: list[Doubt] = []
     groups: list[tuple[Line, str, str, list[Line]]] = []  # header, id, title, lines
     headers = [i for i, line in enumerate(lines) if ENTRY.match(line.text)]
     for index, line in enumerate(lines):
@@ -98,7 +99,7 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
         ):
             # `• GPT3 is large` in an answer: a bullet point, not an entry without an answer
             remarks.append(
-                Remark(
+                Doubt(
                     line.number,
                     groups[-1][1],
                     f"`{line.text}` looks like an entry but no `Answer` line follows; "
@@ -134,7 +135,7 @@ def parse_listing(text: str, shown: str) -> ParsedListing:
         if entry is not None:
             entries.append(entry)
             remarks.extend(
-                Remark(
+                Doubt(
                     line.number,
                     card_id,
                     "a second `Answer` line inside the answer: is an entry header above it "
