@@ -111,7 +111,7 @@ def _retire_in(
             continue
         retired[card_id] = RetiredStamp(
             digest_tombstone(card_id, old.title, release.version),
-            max(now, old.mod + 1) if old.retired_in != release.version else max(now, old.mod),
+            max(now, old.mod + 1),
             old.note_id,
             old.title,
             old.clozes,

@@ -134,9 +134,8 @@ def snapshot_inputs(
                 files[relative] = ""
                 deferred.add(relative)
                 continue
-            with open(path, "rb") as handle:
-                files[relative] = hashlib.sha256(handle.read()).hexdigest()
-        except OSError as exc:  # unreadable: the build reports it; the digest notes it
+            files[relative] = _file_digest(path)  # unreadable: the build reports it
+        except OSError as exc:  # no status: the build reports it; the digest notes it
             files[relative] = f"error:{exc.errno}"
     context = (
         f"format {CACHE_FORMAT}",
@@ -162,13 +161,7 @@ def _file_digest(path: str) -> str:
 def _link_digest(path: str) -> str:
     """A link's digest: where it leads, and the content of the file there, if any."""
     target = "link:" + os.readlink(path)
-    try:
-        if not os.path.isfile(path):
-            return target
-        with open(path, "rb") as handle:
-            return f"{target}\0{hashlib.sha256(handle.read()).hexdigest()}"
-    except OSError as exc:
-        return f"{target}\0error:{exc.errno}"
+    return f"{target}\0{_file_digest(path)}" if os.path.isfile(path) else target
 
 
 def _note_type(config: DeckConfig) -> str:
