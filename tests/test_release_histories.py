@@ -17,8 +17,7 @@ from anki.collection import Collection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ankigen.commands.build import build
-from ankigen.commands.release import record_first_release, release
+from ankigen.commands.release import release
 from tests.ankihelpers import import_package, notes_by_id_field, review_log, scheduling, study_all
 
 DECK = """name: Histories
@@ -112,8 +111,8 @@ def test_random_histories_reach_learners_as_the_changelogs_say(history):
         (folder / "anki").mkdir()
         col = Collection(str(folder / "anki" / "collection.anki2"))
         try:
-            assert len(import_package(col, build(deck.cards, out, now=now).output).new) == 3
-            record_first_release(deck.cards, now=now, changelog=folder / "CHANGES.md")
+            first = release(deck.cards, out, None, now=now, changelog=folder / "CHANGES.md")
+            assert len(import_package(col, first.build.output).new) == 3
             deck.released |= set(deck.live)
             check_collection(col, deck)
             for operations in history:

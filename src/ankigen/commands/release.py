@@ -86,23 +86,6 @@ class ReleaseResult:
         )
 
 
-def record_first_release(cards_dir: Path, *, now: int, changelog: Path) -> ReleaseChanges:
-    """Record the deck as it is, at its current version, as released: no bump, no build.
-
-    For a deck that was published before it used ``ankigen release``.
-    """
-    config, cards = render_cards(cards_dir)
-    current = released_cards(cards)
-    changes = compare(ReleaseManifest(), current, config.version, {})
-    date = time.strftime("%Y-%m-%d", time.gmtime(now))
-    manifest = ReleaseManifest(config.version, date, description_html(changes), current, {}, now)
-    atomic_write_bytes(cards_dir / RELEASE_FILE, format_manifest(manifest).encode("utf-8"))
-    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    text = prepend_changelog(existing, changelog_section(changes, date, deck=config.name))
-    atomic_write_bytes(changelog, text.encode("utf-8"))
-    return changes
-
-
 def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -> None:
     """A release needs the lock of the last one: without it, every card's time starts afresh.
 
