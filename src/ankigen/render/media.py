@@ -42,6 +42,12 @@ def media_name(data: bytes, suffix: str) -> str:
     return f"{MEDIA_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}{suffix.lower()}"
 
 
+def style_media_name(data: bytes, suffix: str) -> str:
+    """The name a font or image that a stylesheet names is shipped under: ``media_name``
+    with a leading underscore, since no note names it and Check Media would delete it."""
+    return "_" + media_name(data, suffix)
+
+
 def resolve_image(src: str, card_path: Path | None, cards_dir: Path | None) -> MediaFile | str:
     """The image ``src`` of the card at ``card_path`` refers to, or what is wrong with it.
 
