@@ -68,7 +68,7 @@ def test_switching_subdecks_on_moves_only_new_cards(cards, tmp_path, collection)
 @pytest.mark.parametrize(
     ("addition", "message"),
     [
-        ("subdecks: 1\n", "cards/deck.yaml:11: subdecks must be true or false"),
+        ("subdecks: 1\n", "cards/deck.yaml:11: subdecks must be true (by category), false, or folders"),
         (
             "subdecks: true\nsubdeck_ids: {DL: 5, XX: 6}\n",
             "cards/deck.yaml:12: subdeck_ids: unknown category 'XX'",

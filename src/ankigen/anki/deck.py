@@ -24,8 +24,8 @@ class NoteRecord:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     position: int  # order among new cards
-    kind: str = BASIC  # which of the package's note types: ``basic`` or ``cloze``
-    deck_id: int | None = None  # its category's subdeck; ``None``: the deck itself
+    kind: str = BASIC  # which of the package's note types: basic, cloze or a declared one
+    deck_id: int | None = None  # its subdeck; ``None``: the deck itself
     card_ords: tuple[int, ...] = (0,)  # its cards: a cloze note's are its numbers less one
 
 
@@ -42,11 +42,13 @@ class DeckPackage:
     media: tuple[MediaFile, ...] = ()  # every image the notes show, once each, sorted by name
     cloze_note_type: NoteTypeSpec | None = None  # only when some note is a cloze note
     cloze_note_type_mod: int = 0
-    subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each category's subdeck
+    subdecks: tuple[tuple[int, str], ...] = ()  # (id, full name) of each subdeck with notes
+    # the note types declared in deck.yaml that some note uses, with their ``mod``, by name
+    declared_types: tuple[tuple[NoteTypeSpec, int], ...] = ()
 
     def note_types(self) -> list[tuple[NoteTypeSpec, int]]:
         """Every note type of the package with its ``mod``, the deck's own first."""
         types = [(self.note_type, self.note_type_mod)]
         if self.cloze_note_type is not None:
             types.append((self.cloze_note_type, self.cloze_note_type_mod))
-        return types
+        return types + list(self.declared_types)

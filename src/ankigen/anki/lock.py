@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ankigen.anki.stamps import (
@@ -47,6 +47,15 @@ NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + tem
 
 
 @dataclass(frozen=True)
+class TypeStamp:
+    """A declared note type's stamp, its schema digest, and its id when last built."""
+
+    stamp: Stamp
+    schema: str
+    id: int
+
+
+@dataclass(frozen=True)
 class Lock:
     """The whole lock: the note type's stamp and each card's, by card id."""
 
@@ -60,6 +69,7 @@ class Lock:
     deck_id: int | None = None  # deck.yaml's ids when last built: GUIDs and note types use them
     note_type_id: int | None = None
     cloze_note_type_id: int | None = None  # on the cloze note type's line, when there is one
+    types: dict[str, TypeStamp] = field(default_factory=dict)  # declared types', by name
     # where each card's entry is in the lock file, for messages; not part of the lock's value
     card_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -77,6 +87,7 @@ class LockChanges:
     restored: tuple[str, ...] = ()  # retired before, back in the sources now
     tombstones_changed: tuple[str, ...] = ()  # an older tombstone's text changed (its reason)
     cloze_note_type_changed: bool = False
+    types_changed: tuple[str, ...] = ()  # declared note types stamped anew
 
     @property
     def any(self) -> bool:
@@ -89,6 +100,7 @@ class LockChanges:
             or self.tombstones_changed
             or self.note_type_changed
             or self.cloze_note_type_changed
+            or self.types_changed
         )
 
     def describe(self) -> str:
@@ -109,6 +121,7 @@ class LockChanges:
             parts.append("note type changed")
         if self.cloze_note_type_changed:
             parts.append("cloze note type changed")
+        parts.extend(f"note type {name} changed" for name in self.types_changed)
         if self.version_changed:
             parts.append(f"version {self.previous_version or 'unknown'} → {self.version}")
         return "; ".join(parts) or "no changes"
@@ -147,6 +160,8 @@ def parse_lock(text: str, shown: str) -> Lock:
                     int(entry["note_id"]),
                     str(entry.get("title", "")),
                     _clozes(entry),
+                    str(entry.get("type", "")),
+                    str(entry.get("deck", "")),
                 )
                 for card_id, entry in entries.items()
             },
@@ -157,6 +172,8 @@ def parse_lock(text: str, shown: str) -> Lock:
                     int(entry["note_id"]),
                     str(entry["title"]),
                     _clozes(entry),
+                    str(entry.get("type", "")),
+                    str(entry.get("deck", "")),
                     retired_in=str(entry["retired_in"]),
                 )
                 for card_id, entry in data.get("retired", {}).items()
@@ -170,6 +187,14 @@ def parse_lock(text: str, shown: str) -> Lock:
             deck_id=None if deck_id is None else int(deck_id),
             note_type_id=None if note_type_id is None else int(note_type_id),
             cloze_note_type_id=None if cloze_id is None else int(cloze_id),
+            types={
+                str(name): TypeStamp(
+                    Stamp(str(entry["hash"]), int(entry["mod"])),
+                    str(entry["schema"]),
+                    int(entry["id"]),
+                )
+                for name, entry in data.get("note_types", {}).items()
+            },
             card_lines=_card_lines(text),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -221,30 +246,28 @@ def update_lock(
     cloze_schema: str | None = None,
     ids: tuple[int, int, int | None] | None = None,
     release: Release | None = None,
+    types: dict[str, tuple[str, str, int]] | None = None,
+    kinds: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
-    A changed card's time is strictly later than its previous one, even on a fast re-run,
-    because Anki applies an update only when the package's ``mod`` is newer. ``schema`` and
-    ``version`` (the note type's schema digest and the deck version) are recorded as given.
-
-    A card gone from the sources becomes a tombstone retired in ``version``;
-    ``tombstone_hash(card_id, title, retired_in)`` digests its text. A retired card back in
-    the sources is restored under its old note id, with a newer time than its tombstone.
-
-    ``clozes`` are the deletion numbers of the cloze cards, by id; a tombstone keeps those of
-    its card. ``cloze_note_type_hash`` and ``cloze_schema`` describe the cloze note type when
-    the package has one (``None``: it has none). ``ids`` are deck.yaml's deck, note type and
-    cloze note type ids, recorded as given (kept from ``lock`` when ``None``).
+    A changed card's time is strictly later than its previous one (Anki updates a note only
+    when the package's ``mod`` is newer). ``schema`` and ``version`` are recorded as given.
+    A card gone from the sources becomes a tombstone retired in ``version``, digested by
+    ``tombstone_hash(card_id, title, retired_in)``; a retired card back is restored under its
+    old note id. ``clozes``: the cloze cards' deletion numbers; ``cloze_note_type_hash`` and
+    ``cloze_schema``: the cloze type's, if the package has one; ``ids``: deck.yaml's deck,
+    note type and cloze type ids (kept from ``lock`` when ``None``).
 
     A ``release`` stamps at ``now`` every card it names and every note type stamped since the
-    last release, even where a development build stamped the change before: Anki 2.1.55 to
-    24.11 give a note the time a learner imported it, so only a stamp taken at the release
-    is later than any import of an earlier package.
+    last release: Anki 2.1.55 to 24.11 give a note the time a learner imported it, so only
+    a stamp taken at the release is later than any import of an earlier package. ``types``: the declared note types of
+    the package (name → digest, schema, id); ``kinds``: each card's declared type ("" when
+    built in) and subdeck ("" for the deck).
     """
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards, (added, changed, restored) = _stamp_cards(
-        lock, card_hashes, now, titles or {}, clozes or {}
+        lock, card_hashes, now, titles or {}, clozes or {}, kinds or {}
     )
     removed = sorted(set(lock.cards) - set(card_hashes))
     retired, reworded = _retire(lock, card_hashes, removed, now, version, digest_tombstone)
@@ -256,6 +279,7 @@ def update_lock(
     cloze_type = cloze_note_type_hash and _type_stamp(
         lock.cloze_note_type, cloze_note_type_hash, now, release
     )
+    declared = _declared_stamps(lock, types or {}, now, release)
     changes = LockChanges(
         tuple(added),
         tuple(changed),
@@ -266,8 +290,8 @@ def update_lock(
         restored=tuple(restored),
         tombstones_changed=tuple(reworded),
         cloze_note_type_changed=(cloze_type or None) is not lock.cloze_note_type,
+        types_changed=tuple(n for n, t in declared.items() if t.stamp is not _old(lock, n)),
     )
-    cloze_schema = cloze_schema if cloze_type else None
     deck_id, note_type_id, cloze_id = (
         ids if ids is not None else (lock.deck_id, lock.note_type_id, lock.cloze_note_type_id)
     )
@@ -279,10 +303,11 @@ def update_lock(
             version,
             schema,
             cloze_type or None,
-            cloze_schema,
+            cloze_schema if cloze_type else None,
             deck_id=deck_id,
             note_type_id=note_type_id,
             cloze_note_type_id=cloze_id if cloze_type else None,
+            types=declared,
         ),
         changes,
     )
@@ -294,6 +319,7 @@ def _stamp_cards(
     now: int,
     titles: dict[str, str],
     clozes: dict[str, tuple[int, ...]],
+    kinds: dict[str, tuple[str, str]],
 ) -> tuple[dict[str, CardStamp], tuple[list[str], list[str], list[str]]]:
     """Each current card's stamp, and the ids added, changed and restored since ``lock``."""
     cards: dict[str, CardStamp] = {}
@@ -306,20 +332,18 @@ def _stamp_cards(
         digest, title = card_hashes[card_id], titles.get(card_id, "")
         old = lock.cards.get(card_id) or lock.retired.get(card_id)
         numbers = clozes.get(card_id, ())
+        kind, deck = kinds.get(card_id, ("", ""))
         if old is None:
-            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers)
+            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers, kind, deck)
             next_note_id += NOTE_ID_STEP
             added.append(card_id)
-        elif card_id in lock.retired:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
-            restored.append(card_id)
-        elif old.hash != digest or old.clozes != numbers:
-            cards[card_id] = CardStamp(digest, max(now, old.mod + 1), old.note_id, title, numbers)
-            changed.append(card_id)
+        elif card_id in lock.retired or old.hash != digest or old.clozes != numbers:
+            mod = max(now, old.mod + 1)
+            cards[card_id] = CardStamp(digest, mod, old.note_id, title, numbers, kind, deck)
+            (restored if card_id in lock.retired else changed).append(card_id)
         else:
-            cards[card_id] = (
-                old if old.title == title else CardStamp(*_stamp(old), title, old.clozes)
-            )
+            same = (old.title, old.kind, old.deck) == (title, kind, deck)
+            cards[card_id] = old if same else replace(old, title=title, kind=kind, deck=deck)
     return cards, (added, changed, restored)
 
 
@@ -341,14 +365,7 @@ def _retire(
         if digest == old_tomb.hash:
             retired[card_id] = old_tomb
         else:
-            retired[card_id] = RetiredStamp(
-                digest,
-                max(now, old_tomb.mod + 1),
-                old_tomb.note_id,
-                old_tomb.title,
-                old_tomb.clozes,
-                retired_in=old_tomb.retired_in,
-            )
+            retired[card_id] = replace(old_tomb, hash=digest, mod=max(now, old_tomb.mod + 1))
             reworded.append(card_id)
     for card_id in removed:
         old = lock.cards[card_id]
@@ -359,9 +376,27 @@ def _retire(
             old.note_id,
             old.title,
             old.clozes,
+            old.kind,
+            old.deck,
             retired_in=retired_in,
         )
     return retired, reworded
+
+
+def _old(lock: Lock, name: str) -> Stamp | None:
+    return lock.types[name].stamp if name in lock.types else None
+
+
+def _declared_stamps(
+    lock: Lock, types: dict[str, tuple[str, str, int]], now: int, release: Release | None
+) -> dict[str, TypeStamp]:
+    """The stamps of the declared note types ``types`` (name → digest, schema, id)."""
+    stamps = {}
+    for name, (digest, schema, type_id) in sorted(types.items()):
+        stamps[name] = TypeStamp(
+            _type_stamp(_old(lock, name), digest, now, release), schema, type_id
+        )
+    return stamps
 
 
 def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | None) -> Stamp:
@@ -380,6 +415,10 @@ def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
 def card_entry(card_id: str, stamp: CardStamp) -> str:
     """A card's line of the lock: what ``json.dumps`` writes for its entry, made faster."""
     clozes = f', "clozes": {list(stamp.clozes)}' if stamp.clozes else ""
+    if stamp.kind:
+        clozes += f', "type": {_encode(stamp.kind)}'
+    if stamp.deck:
+        clozes += f', "deck": {_encode(stamp.deck)}'
     return (
         f'    {json.dumps(card_id)}: {{"hash": {_encode(stamp.hash)}, "mod": {stamp.mod:d}, '
         f'"note_id": {stamp.note_id:d}, "title": {_encode(stamp.title)}{clozes}}}'
@@ -404,6 +443,12 @@ def format_lock(lock: Lock) -> str:
         if lock.cloze_note_type_id is not None:
             cloze_entry["id"] = lock.cloze_note_type_id
         lines.append(f'  "cloze_note_type": {json.dumps(cloze_entry)},')
+    if lock.types:  # only a deck with notes of declared types has this line
+        declared = {
+            name: {"hash": t.stamp.hash, "schema": t.schema, "mod": t.stamp.mod, "id": t.id}
+            for name, t in sorted(lock.types.items())
+        }
+        lines.append(f'  "note_types": {json.dumps(declared, ensure_ascii=False)},')
     lines.append(CARDS_LINE)
     entries = [card_entry(card_id, stamp) for card_id, stamp in sorted(lock.cards.items())]
     lines.append(",\n".join(entries))
@@ -418,6 +463,8 @@ def format_lock(lock: Lock) -> str:
                 "retired_in": s.retired_in,
             }
             | ({"clozes": list(s.clozes)} if s.clozes else {})
+            | ({"type": s.kind} if s.kind else {})
+            | ({"deck": s.deck} if s.deck else {})
         )
         for card_id, s in sorted(lock.retired.items())
     ]

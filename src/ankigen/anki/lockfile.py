@@ -107,6 +107,13 @@ def merge_locks(ours: Lock, theirs: Lock) -> Lock:
         if cloze_type is ours.cloze_note_type
         else theirs.cloze_schema,
         version=max((v for v in (ours.version, theirs.version) if v), key=_order, default=None),
+        types={
+            name: max(
+                (side.types[name] for side in (ours, theirs) if name in side.types),
+                key=lambda t: t.stamp.mod,
+            )
+            for name in sorted({*ours.types, *theirs.types})
+        },
         card_lines={},
     )
 

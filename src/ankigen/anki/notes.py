@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 from ankigen.anki.deck import DeckPackage, NoteRecord
 from ankigen.anki.lock import CardStamp, Lock
-from ankigen.anki.notetype import NoteTypeSpec
+from ankigen.anki.notetype import NoteTypeSpec, derived_id
+from ankigen.anki.stamps import RetiredStamp
 from ankigen.errors import AnkigenError, Problem
 from ankigen.render.card import RenderedCard
 from ankigen.render.kinds import kind_of_note
@@ -115,6 +116,8 @@ def assemble(
     *,
     sources: Sources | None = None,
     look: bool = True,
+    declared: tuple[NoteTypeSpec, ...] = (),
+    style_media: tuple[MediaFile, ...] = (),
 ) -> DeckPackage:
     """The deck to package: every card as a note, ids and times taken from ``lock``.
 
@@ -130,42 +133,32 @@ def assemble(
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
+    templates = {spec.kind: len(spec.templates) for spec in declared}
+    decks = Decks(config)
     notes = [
-        card_note(config, card, lock.cards[card.id], position)
+        card_note(config, card, lock.cards[card.id], position, decks, templates)
         for position, card in enumerate(sorted(cards, key=lambda c: c.id), start=1)
     ]
     for position, (card_id, tomb) in enumerate(sorted(lock.retired.items()), len(notes) + 1):
-        reason = config.retired.get(card_id, "")
-        notes.append(
-            NoteRecord(
-                card_id=card_id,
-                guid_key=(str(config.deck_id), card_id),
-                note_id=tomb.note_id,
-                mod=tomb.mod,
-                fields=tombstone_fields(
-                    card_id, tomb.title, tomb.retired_in, reason, config.name, tomb.clozes
-                ),
-                tags=tombstone_tags(card_id),
-                position=position,
-                kind=kind_of_note(tomb.clozes),
-                deck_id=subdeck_id(config, card_id.rstrip("0123456789")),
-                card_ords=card_ords(tomb.clozes),
-            )
-        )
+        notes.append(tombstone_note(config, card_id, tomb, position, decks, declared))
     header = package_header(
         config,
         note_type,
         lock,
         release_notes,
         cloze_note_type,
-        {note.deck_id for note in notes},
+        decks.used,
+    )
+    header = replace(
+        header,
+        declared_types=tuple((spec, lock.types[spec.kind].stamp.mod) for spec in declared),
     )
     missing = {note.kind for note in notes} - {spec.kind for spec, _ in header.note_types()}
     if missing:
         raise ValueError(
             f"notes of kind {sorted(missing)} need their note type, stamped in the lock"
         )
-    package = replace(header, notes=tuple(notes), media=deck_media(cards))
+    package = replace(header, notes=tuple(notes), media=deck_media(cards, style_media))
     if not look:
         return package
     with LastLook(package, sources or Sources(), {c.id: c.shown for c in cards}) as last_look:
@@ -277,10 +270,17 @@ def unsafe_cards(
 
 
 def card_note(
-    config: DeckConfig, card: RenderedCard, stamp: CardStamp, position: int
+    config: DeckConfig,
+    card: RenderedCard,
+    stamp: CardStamp,
+    position: int,
+    decks: Decks | None = None,
+    templates: dict[str, int] | None = None,
 ) -> NoteRecord:
     """The note of a card: ids and time from its ``stamp`` in the lock, ``position`` among
-    new cards (the card's place in id order, from 1)."""
+    new cards (the card's place in id order, from 1), its subdeck's id from ``decks``, and
+    as many cards as its type has ``templates`` (by kind; a built-in type's one, or a cloze
+    note's deletions)."""
     return NoteRecord(
         card_id=card.id,
         guid_key=(str(config.deck_id), card.id),
@@ -290,9 +290,66 @@ def card_note(
         tags=note_tags(card),
         position=position,
         kind=card.kind,
-        deck_id=subdeck_id(config, card.category),
-        card_ords=card_ords(card.clozes),
+        deck_id=(decks or Decks(config)).place(config.card_deck(card.category, card.deck)),
+        card_ords=card_ords(card.clozes, (templates or {}).get(card.kind, 1)),
     )
+
+
+def tombstone_note(
+    config: DeckConfig,
+    card_id: str,
+    tomb: RetiredStamp,
+    position: int,
+    decks: Decks,
+    declared: tuple[NoteTypeSpec, ...],
+) -> NoteRecord:
+    """The note of a retired card: the notice, in the note type and deck it had."""
+    reason = config.retired.get(card_id, "")
+    fields = tombstone_fields(
+        card_id, tomb.title, tomb.retired_in, reason, config.name, tomb.clozes
+    )
+    kind = tomb.kind or kind_of_note(tomb.clozes)
+    spec = next((s for s in declared if s.kind == kind), None)
+    templates = 1
+    if spec is not None:  # a declared type's note: its own fields empty, every card
+        fields = fields + ("",) * (len(spec.fields) - len(fields))
+        templates = len(spec.templates)
+    category = card_id.rstrip("0123456789")
+    return NoteRecord(
+        card_id=card_id,
+        guid_key=(str(config.deck_id), card_id),
+        note_id=tomb.note_id,
+        mod=tomb.mod,
+        fields=fields,
+        tags=tombstone_tags(card_id),
+        position=position,
+        kind=kind,
+        deck_id=decks.place(tomb.deck or config.card_deck(category, "")),
+        card_ords=card_ords(tomb.clozes, templates),
+    )
+
+
+class Decks:
+    """The subdecks notes go to, by name below the deck: each its id, the category
+    subdecks' from deck.yaml (``subdeck_ids``), any other drawn from its full name."""
+
+    def __init__(self, config: DeckConfig) -> None:
+        self.config = config
+        self.ids = {
+            config.categories[prefix]: deck_id
+            for prefix, deck_id in config.subdeck_ids.items()
+            if prefix in config.categories
+        }
+        self.used: dict[int, str] = {}  # id -> full name, of every subdeck placed
+
+    def place(self, below: str) -> int | None:
+        """The id of the subdeck ``below`` the deck (``None`` for the deck itself)."""
+        if not below:
+            return None
+        full = f"{self.config.name}::{below}"
+        deck_id = self.ids.get(below) or derived_id(self.config.deck_id, "deck", full)
+        self.used[deck_id] = full
+        return deck_id
 
 
 def package_header(
@@ -301,10 +358,13 @@ def package_header(
     lock: Lock,
     release_notes: str,
     cloze_note_type: NoteTypeSpec | None,
-    used: set[int | None],
+    used: dict[int, str],
 ) -> DeckPackage:
     """The package without its notes and media: deck, description, note types, and the
-    subdecks among ``used`` (the notes' ``deck_id``)."""
+    subdecks ``used`` (id → full name): the categories' in deck.yaml's order, then the others
+    by name."""
+    order = [config.subdeck_ids[p] for p in config.categories if p in config.subdeck_ids]
+    categories = {deck_id: index for index, deck_id in enumerate(order)}
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
     return DeckPackage(
@@ -317,24 +377,22 @@ def package_header(
         cloze_note_type=cloze_note_type if lock.cloze_note_type is not None else None,
         cloze_note_type_mod=lock.cloze_note_type.mod if lock.cloze_note_type else 0,
         subdecks=tuple(
-            (config.subdeck_ids[prefix], config.subdeck_name(prefix))
-            for prefix in config.categories
-            if config.subdecks and config.subdeck_ids.get(prefix) in used
+            sorted(used.items(), key=lambda i: (categories.get(i[0], len(order)), i[1], i[0]))
         ),
     )
 
 
-def subdeck_id(config: DeckConfig, category: str) -> int | None:
-    """The id of the subdeck of ``category`` when the deck has subdecks, else ``None``."""
-    return config.subdeck_ids.get(category) if config.subdecks else None
+def card_ords(clozes: tuple[int, ...], templates: int = 1) -> tuple[int, ...]:
+    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one per
+    template of its note type."""
+    return tuple(number - 1 for number in clozes) or tuple(range(templates))
 
 
-def card_ords(clozes: tuple[int, ...]) -> tuple[int, ...]:
-    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one card."""
-    return tuple(number - 1 for number in clozes) or (0,)
-
-
-def deck_media(cards: list[RenderedCard]) -> tuple[MediaFile, ...]:
-    """The images of all ``cards``: one file per content (names are content hashes), sorted."""
+def deck_media(
+    cards: list[RenderedCard], style_media: tuple[MediaFile, ...] = ()
+) -> tuple[MediaFile, ...]:
+    """The images and sounds of all ``cards`` and the files the stylesheets name: one file
+    per content (names are content hashes), sorted."""
     media = {item.name: item for card in cards for item in card.media}
+    media.update((item.name, item) for item in style_media)
     return tuple(media[name] for name in sorted(media))

@@ -15,7 +15,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ankigen.source.layout import BASIC, CLOZE
+from ankigen.source.layout import BASIC, CLOZE, PER_DELETION
+from ankigen.source.notetypes import HINT, DeclaredType
 
 # Field and template ids were drawn at random once (as Anki does) and must never change.
 FIELDS: tuple[tuple[str, int], ...] = (
@@ -199,9 +200,94 @@ def cloze_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:
     )
 
 
-def field_names(kind: str) -> tuple[str, ...]:
-    """The field names of the note type of cards of ``type: kind``."""
-    return tuple(name for name, _ in FIELDS_OF[kind])
-
-
 FIELDS_OF = {BASIC: FIELDS, CLOZE: CLOZE_FIELDS}
+
+
+def derived_id(owner: int, what: str, name: str) -> int:
+    """A permanent id for a field, template or subdeck of the author's, drawn from its
+    owner's id and its name: the same on every build, and new exactly when the name is.
+    In 1 … 2^63 - 1, as Anki stores ids."""
+    digest = hashlib.sha256(f"ankigen\0{owner}\0{what}\0{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % (2**63 - 1) + 1
+
+
+META = """\
+<div class="meta"><span class="card-id">{{ID}}</span> <span class="title">{{Title}}</span></div>
+"""
+HINT_PART = '{{#Hint}}\n<div class="hint-box">{{hint:Hint}}</div>\n{{/Hint}}\n'
+DESIGN_NAMES = {"forward": "Question → Answer", "reverse": "Answer → Question", "typein": "Type in"}
+
+
+def declared_note_type(declared: DeclaredType, deck_name: str, css: str = "") -> NoteTypeSpec:
+    """The note type of a type the author declared in deck.yaml (``source.notetypes``):
+    ids of fields and templates derived from its id and their names, ``css`` after ours."""
+    fields = tuple((name, derived_id(declared.id, "field", name)) for name in declared.field_names)
+    if declared.templates:
+        texts = [(t.name, t.front, t.back) for t in declared.templates]
+    else:
+        texts = [_design(declared, design) for design in declared.cards]
+    per_deletion = declared.base in PER_DELETION
+    if per_deletion and not declared.templates:
+        texts = [_cloze_design(declared)]
+    templates = tuple(
+        (name, derived_id(declared.id, "template", name), front, back)
+        for name, front, back in texts
+    )
+    base_css = CLOZE_CSS if per_deletion else CSS
+    return NoteTypeSpec(
+        id=declared.id,
+        name=f"{deck_name} {declared.name} (ankigen)",
+        fields=fields,
+        sort_field_index=0,
+        templates=templates,
+        css=base_css + css,
+        kind=declared.name,
+        model_type=CLOZE_MODEL if per_deletion else 0,
+    )
+
+
+def _extras(declared: DeclaredType) -> str:
+    """The extra fields but Hint, each shown on the back when filled."""
+    return "".join(
+        f'{{{{#{name}}}}}\n<div class="field field-{name.lower()}"><div class="field-name">'
+        f"{name}</div>{{{{{name}}}}}</div>\n{{{{/{name}}}}}\n"
+        for name in declared.fields
+        if name != HINT
+    )
+
+
+def _design(declared: DeclaredType, design: str) -> tuple[str, str, str]:
+    """A stock card design: (name, front, back)."""
+    meta = META if declared.show_title else ""
+    hint = HINT_PART if HINT in declared.fields else ""
+    asked, shown = ("Answer", "Question") if design == "reverse" else ("Question", "Answer")
+    front = f'<div class="ankigen">\n{meta}<div class="question">{{{{{asked}}}}}</div>\n'
+    if design != "reverse":
+        front += hint
+    if design == "typein":
+        front += "{{type:Answer}}\n"
+        back = (
+            f'<div class="ankigen">\n{meta}<div class="question">{{{{Question}}}}</div>\n'
+            '<hr id="answer">\n{{type:Answer}}\n'
+            f'<div class="answer">{{{{Answer}}}}</div>\n{_extras(declared)}</div>'
+        )
+        return DESIGN_NAMES[design], front + "</div>", back
+    back = (
+        f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="ankigen answer">'
+        f"{{{{{shown}}}}}</div>\n{_extras(declared)}"
+    ).rstrip("\n")
+    return DESIGN_NAMES[design], front + "</div>", back
+
+
+def _cloze_design(declared: DeclaredType) -> tuple[str, str, str]:
+    """The cloze design with the type's hint and extra fields."""
+    meta = META if declared.show_title else ""
+    hint = HINT_PART if HINT in declared.fields else ""
+    text = (
+        f'<div class="ankigen">\n{meta}<div class="question cloze-text">{{{{cloze:Text}}}}</div>\n'
+    )
+    back = (
+        f'{text}</div>\n{{{{#Extra}}}}\n<hr id="answer">\n<div class="ankigen answer">'
+        f"{{{{Extra}}}}</div>\n{{{{/Extra}}}}\n{_extras(declared)}"
+    ).rstrip("\n")
+    return CLOZE_TEMPLATE_NAME, f"{text}{hint}</div>", back

@@ -29,6 +29,8 @@ class CardStamp(Stamp):
     note_id: int
     title: str = ""
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers; empty for a basic card
+    kind: str = ""  # a declared note type's name (deck.yaml ``note_types``); "" built in
+    deck: str = ""  # its subdeck below the deck when last built; "" the deck itself
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,10 @@ def _retire_in(
         old = retired[card_id]
         if old.retired_in == release.version and old.mod >= now:
             continue
-        retired[card_id] = RetiredStamp(
-            digest_tombstone(card_id, old.title, release.version),
-            max(now, old.mod + 1),
-            old.note_id,
-            old.title,
-            old.clozes,
+        retired[card_id] = replace(
+            old,
+            hash=digest_tombstone(card_id, old.title, release.version),
+            mod=max(now, old.mod + 1),
             retired_in=release.version,
         )
         if retired[card_id] != old:
@@ -128,7 +128,7 @@ def _restamp(cards: dict[str, CardStamp], names: frozenset[str], now: int) -> li
     for card_id in sorted(names & set(cards)):
         old = cards[card_id]
         if old.mod < now:
-            cards[card_id] = CardStamp(old.hash, now, old.note_id, old.title, old.clozes)
+            cards[card_id] = replace(old, mod=now)
             done.append(card_id)
     return done
 
@@ -143,4 +143,4 @@ def _settle(cards: dict[str, CardStamp], release: Release) -> None:
     for card_id in sorted(release.unchanged & set(cards)):
         old = cards[card_id]
         if old.mod > since:
-            cards[card_id] = CardStamp(old.hash, since, old.note_id, old.title, old.clozes)
+            cards[card_id] = replace(old, mod=since)

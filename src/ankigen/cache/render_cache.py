@@ -38,7 +38,7 @@ from ankigen.errors import Problem, display_path
 from ankigen.source.config import DeckConfig
 from ankigen.util.atomic import atomic_write_bytes
 
-CACHE_FORMAT = 2  # raise when the shard layout or the key recipe changes
+CACHE_FORMAT = 3  # raise when the shard layout or the key recipe changes
 MAGIC = b"ankigen render cache\n"
 DIGEST_SIZE = 32
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # all of ankigen, not just the cache

@@ -20,11 +20,14 @@ from pathlib import Path
 from ankigen.anki.lock import Lock, LockChanges, Release, format_lock, update_lock
 from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
-from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
+from ankigen.anki.notetype import NoteTypeSpec
+from ankigen.checks.decks import moved_card_problems
+from ankigen.checks.notetypes import DeckTypes, deck_types
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.render.kinds import kind_of_note
+from ankigen.render.media import MediaFile
 from ankigen.source.config import DeckConfig, random_id, version_key
 from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
 from ankigen.tex.check import formula_problems
@@ -50,6 +53,8 @@ class CheckedDeck:
     lock_warnings: tuple[Problem, ...] = ()
     released: ReleaseManifest = field(default_factory=ReleaseManifest)  # the last release
     cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
+    declared_types: tuple[NoteTypeSpec, ...] = ()  # those of deck.yaml that some note uses
+    style_media: tuple[MediaFile, ...] = ()  # the files the stylesheets name (fonts)
 
 
 def check_deck(
@@ -69,7 +74,11 @@ def check_deck(
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
-    note_type = basic_note_type(config.note_type_id, config.name)
+    types, type_problems = deck_types(config)
+    problems.extend(type_problems)
+    if any(p.is_error for p in type_problems):
+        raise AnkigenError(problems)
+    note_type = types.basic
     lock_path = cards_dir / LOCK_FILE
     try:
         lock, old_text = read_lock_text(lock_path)  # one reading: the text is what was parsed
@@ -84,15 +93,20 @@ def check_deck(
     if clozes or _retired_clozes(lock, {card.id for card in deck.cards}):
         if config.cloze_note_type_id is None:
             raise AnkigenError([*problems, _missing_cloze_id(config, sorted(clozes))])
-        cloze_type = cloze_note_type(config.cloze_note_type_id, config.name)
+        cloze_type = types.cloze
+    declared, lost = used_types(types, lock, deck.cards, display_path(config.path))
+    if lost:
+        raise AnkigenError([*problems, *lost])
     new_lock, changes = stamp_lock(
-        config, lock, deck.cards, deck.digests, now, note_type, cloze_type, release
+        config, lock, deck.cards, deck.digests, now, (note_type, cloze_type, declared), release
     )
     lock_shown = display_path(lock_path)
     problems.extend(identity_problems(config, lock, lock_shown))
+    problems.extend(declared_identity_problems(config, lock, lock_shown))
     problems.extend(version_problems(config, released))
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
+    against_lock += moved_card_problems(lock, deck.cards, released, config)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -110,6 +124,8 @@ def check_deck(
         lock_stale=old_text != lock_text,
         warnings=tuple(sorted(problems)),
         cloze_note_type=cloze_type,
+        declared_types=declared,
+        style_media=types.media,
         lock_warnings=tuple(sorted(against_lock)),
         released=released,
     )
@@ -121,12 +137,14 @@ def stamp_lock(
     cards: Sequence[RenderedCard],
     digests: dict[str, str],
     now: int,
-    note_type: NoteTypeSpec,
-    cloze_type: NoteTypeSpec | None,
+    specs: tuple[NoteTypeSpec, NoteTypeSpec | None, tuple[NoteTypeSpec, ...]],
     release: Release | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for ``cards`` (``anki.lock.update_lock``), whose content digests are ``digests``
-    (by id): ``now`` for what changed since ``lock``, and for what ``release`` releases."""
+    (by id): ``now`` for what changed since ``lock``, and for what ``release`` releases.
+    ``specs``: the note types of the package (basic, cloze if any, the declared ones)."""
+    note_type, cloze_type, declared = specs
+    names = {spec.kind for spec in declared}
     hashes = {card.id: digests[card.id] for card in cards}
     clozes = {card.id: card.clozes for card in cards if card.clozes}
 
@@ -157,6 +175,8 @@ def stamp_lock(
         cloze_schema=cloze_type.schema_hash() if cloze_type else None,
         ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
         release=release,
+        types={spec.kind: (spec.content_hash(), spec.schema_hash(), spec.id) for spec in declared},
+        kinds={card.id: (card.kind if card.kind in names else "", card.deck) for card in cards},
     )
 
 
@@ -239,7 +259,7 @@ def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: st
         old = lock.cards.get(card.id)
         if old is None:
             continue
-        was = kind_of_note(old.clozes)
+        was = old.kind or kind_of_note(old.clozes)
         if was == card.kind and not old.clozes:
             continue  # the common case: nothing can be lost
         line = lock.card_lines.get(card.id, 1)
@@ -299,3 +319,48 @@ def version_problems(config: DeckConfig, released: ReleaseManifest) -> list[Prob
             f"it; put `version: {released.version}` back",
         )
     ]
+
+
+def used_types(
+    types: DeckTypes, lock: Lock, cards: Sequence[RenderedCard], shown_yaml: str
+) -> tuple[tuple[NoteTypeSpec, ...], list[Problem]]:
+    """The declared note types some note of the package uses (a card, or a tombstone of a
+    card that had one), in name order; and an error for a tombstone whose type deck.yaml
+    no longer declares: its learners' notes need it to update."""
+    live = {card.id for card in cards}
+    wanted = {card.kind for card in cards if card.kind in types.declared}
+    problems = []
+    for card_id, stamp in sorted([*lock.cards.items(), *lock.retired.items()]):
+        if card_id in live or not stamp.kind:
+            continue
+        if stamp.kind in types.declared:
+            wanted.add(stamp.kind)
+        else:
+            problems.append(
+                Problem(
+                    shown_yaml,
+                    1,
+                    f"the retired card {card_id} was a note of type {stamp.kind!r}, which "
+                    "deck.yaml no longer declares: its learners' notes need that type to "
+                    f"update; put the declaration of {stamp.kind} back under `note_types:`",
+                )
+            )
+    return tuple(types.declared[name] for name in sorted(wanted)), problems
+
+
+def declared_identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) -> list[Problem]:
+    """A declared note type whose id differs from the one the lock built it with."""
+    problems = []
+    for name, built in sorted(lock.types.items()):
+        declared = config.note_types.get(name)
+        if declared is not None and declared.id != built.id:
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    declared.line,
+                    f"note type {name} has id {declared.id}, but the deck was built with "
+                    f"{built.id} ({lock_shown}): learners' Anki would report every {name} "
+                    f"card as conflicting and never update it again; put `id: {built.id}` back",
+                )
+            )
+    return problems

@@ -292,6 +292,8 @@ def assemble_checked(
         checked.cloze_note_type,
         sources=_sources(cards_dir, checked),
         look=look,
+        declared=checked.declared_types,
+        style_media=checked.style_media,
     )
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.anki.notes import note_fields, note_tags
-from ankigen.anki.notetype import field_names
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import SEMVER
@@ -110,9 +109,7 @@ def compare(
     )
 
 
-def changelog_section(
-    changes: ReleaseChanges, date: str, message: str = "", deck: str = ""
-) -> str:
+def changelog_section(changes: ReleaseChanges, date: str, message: str = "", deck: str = "") -> str:
     """The changelog section of a release of ``deck``, in Markdown; ``message``: the author's
     words. The heading names the deck, so that no two decks' entries can be taken for each
     other's."""
@@ -249,7 +246,7 @@ def released_cards(cards: Sequence[RenderedCard]) -> dict[str, ReleasedCard]:
     return {
         card.id: released_card(
             html.unescape(card.title),
-            dict(zip(field_names(card.kind), note_fields(card), strict=True)),
+            dict(zip(("ID", "Title", *card.fields), note_fields(card), strict=True)),
             note_tags(card),
         )
         for card in cards

@@ -54,8 +54,10 @@ class RenderedCard:
     shown: str
     media: tuple[MediaFile, ...] = ()  # the images its fields show, once each
     warnings: tuple[Problem, ...] = ()  # what rendering changed, e.g. unsafe HTML it removed
-    kind: str = BASIC  # its note kind (``render.kinds``), which names its fields
+    kind: str = BASIC  # its note type: basic, cloze or one declared in deck.yaml
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
+    base: str = BASIC  # the built-in kind its type builds on (``render.kinds``)
+    deck: str = ""  # its subdeck below the deck, ``A::B``; empty: the deck itself
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Renderer:
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
         """Render every section of ``card``; problems (errors and warnings) found on the way."""
-        kind = KINDS[card.kind]
+        kind = KINDS[card.base]
         sections = {
             name: self.section(section, card.shown, card.path, cloze=name in kind.deletions_in)
             for name, section in card.sections.items()
@@ -115,6 +117,8 @@ class Renderer:
             warnings=tuple(p for p in problems if not p.is_error),
             kind=card.kind,
             clozes=kind.numbers(sections),
+            base=card.base,
+            deck=card.deck,
         )
         return rendered, problems
 

@@ -11,6 +11,7 @@ from typing import Any
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.controls import CONTROL, control_problems, describe_control
 from ankigen.source.layout import DECK_FILE
+from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
 SEMVER = re.compile(
@@ -38,7 +39,16 @@ def version_key(version: str | None) -> VersionKey | None:
 CATEGORY_PREFIX = re.compile(r"^[A-Z]{1,10}$")
 MAX_ID = 2**63 - 1
 REQUIRED = ("name", "version", "categories", "deck_id", "note_type_id")
-OPTIONAL = ("description", "retired", "cloze_note_type_id", "subdecks", "subdeck_ids")
+OPTIONAL = (
+    "description",
+    "retired",
+    "cloze_note_type_id",
+    "subdecks",
+    "subdeck_ids",
+    "note_types",
+    "css",
+)
+FOLDERS = "folders"  # ``subdecks: folders``: each card in the deck of its folder
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,16 @@ class DeckConfig:
     # where the note type ids are in deck.yaml, for messages; not a setting
     ids_line: int = field(default=1, compare=False, repr=False)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    note_types: dict[str, DeclaredType] = field(default_factory=dict)  # the author's, by name
+    css: str | None = None  # a stylesheet for every note type, relative to deck.yaml
+    folder_decks: bool = False  # ``subdecks: folders``: a card's folder is its subdeck
+
+    def card_deck(self, category: str, deck: str) -> str:
+        """The subdeck a card goes to, below the deck: its own (``deck:`` or its folder),
+        else its category's with ``subdecks: true``; "" for the deck itself."""
+        if deck:
+            return deck
+        return self.categories.get(category, "") if self.subdecks else ""
 
     def subdeck_name(self, prefix: str) -> str:
         """The full name of a category's subdeck: ``ML and DL::Deep Learning``."""
@@ -135,8 +155,10 @@ def load_config(cards_dir: Path) -> DeckConfig:
         problem(
             "cloze_note_type_id", "cloze_note_type_id must differ from deck_id and note_type_id"
         )
+    folder_decks = values.get("subdecks") == FOLDERS  # else true or false
     subdecks, subdeck_ids = _subdecks(values, categories, deck_id, problem)
-
+    ids = {i for i in (deck_id, note_type_id, cloze_note_type_id) if i is not None}
+    note_types, css = _style(values, path, doc.key_lines, ids, problem, problems)
     retired = _retired(values.get("retired"), problem)
     if problems:
         raise AnkigenError(problems)
@@ -157,7 +179,31 @@ def load_config(cards_dir: Path) -> DeckConfig:
         subdeck_ids,
         doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
         {k: doc.key_lines.get(k, 1) for k in ("deck_id", "note_type_id", "cloze_note_type_id")},
+        note_types,
+        css,
+        folder_decks,
     )
+
+
+def _style(
+    values: dict[str, Any],
+    path: Path,
+    key_lines: dict[str, int],
+    taken_ids: set[int],
+    problem: Any,
+    problems: list[Problem],
+) -> tuple[dict[str, DeclaredType], str | None]:
+    """The author's note types (``note_types:``) and the deck's stylesheet (``css:``)."""
+    in_files: list[Problem] = []  # what is wrong in the template files, at their lines
+    note_types = declared_types(
+        values.get("note_types"), path, key_lines, taken_ids, problem, in_files
+    )
+    problems.extend(in_files)
+    css = values.get("css")
+    if css is not None and (not isinstance(css, str) or not css.strip()):
+        problem("css", "css is the path of a stylesheet relative to deck.yaml: theme/deck.css")
+        css = None
+    return note_types, css.strip() if isinstance(css, str) else None
 
 
 def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
@@ -193,8 +239,10 @@ def _subdecks(
     so that a package never depends on anything but deck.yaml and the lock.
     """
     subdecks = values.get("subdecks", False)
+    if subdecks == FOLDERS:
+        subdecks = False  # not by category
     if not isinstance(subdecks, bool):
-        problem("subdecks", "subdecks must be true or false")
+        problem("subdecks", "subdecks must be true (by category), false, or folders")
         subdecks = False
     raw = values.get("subdeck_ids")
     ids: dict[str, int] = {}

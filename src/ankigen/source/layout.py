@@ -12,3 +12,5 @@ KIND_SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     BASIC: (("Question", "Answer"), ()),
     CLOZE: (("Text",), ("Extra",)),
 }
+# the kinds whose notes make a card per deletion number, from their one template
+PER_DELETION = frozenset({CLOZE})

@@ -16,9 +16,10 @@ from ankigen.source.load import RawCard
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
-KNOWN_KEYS = ("id", "title", "tags", "type")
+KNOWN_KEYS = ("id", "title", "tags", "type", "deck")
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
 TYPES = tuple(KIND_SECTIONS)
+MAX_DECK_DEPTH = 8  # levels below the deck a card may name with `deck:`
 HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -43,7 +44,9 @@ class CardSource:
     sections: dict[str, Section]  # by name, in the order of the note's fields (KIND_SECTIONS)
     id_line: int
     path: Path | None = None  # the card file, which image paths are relative to
-    kind: str = BASIC
+    kind: str = BASIC  # its ``type:``: basic, cloze, or a note type declared in deck.yaml
+    base: str = BASIC  # the built-in kind its type builds on: basic or cloze
+    deck: str = ""  # its subdeck below the deck (``Deep Learning::CNN``); empty: the deck
 
 
 @dataclass(frozen=True)
@@ -102,16 +105,23 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         title = None
     tags = _tags(front.values.get("tags"), problem)
     kind = front.values.get("type", BASIC)
-    if kind not in TYPES:
-        problem("type", f"`type` must be {' or '.join(TYPES)}, not {kind!r}")
+    layout = kind_sections(config, kind) if isinstance(kind, str) else None
+    if layout is None:
+        known = ", ".join((*TYPES, *config.note_types))
+        problem(
+            "type",
+            f"unknown `type: {kind}` (known: {known}); declare a type of your own under "
+            "`note_types:` in deck.yaml (README: Note types)",
+        )
         return None, problems
+    deck = _deck(front.values.get("deck"), raw, config, problem)
 
-    required, optional = KIND_SECTIONS[kind]
-    sections = _sections(raw, problems, kind)
+    required, optional = layout
+    sections = _sections(raw, problems, kind, layout)
     if sections is not None:  # an optional section left out is an empty one
         last = sections[required[-1]].line
         sections = {name: sections.get(name) or Section("", last) for name in required + optional}
-    if card_id is None or title is None or tags is None or sections is None:
+    if card_id is None or title is None or tags is None or sections is None or deck is None:
         return None, problems
     return (
         CardSource(
@@ -124,9 +134,45 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             id_line=front.key_lines["id"],
             path=raw.path,
             kind=kind,
+            base=config.note_types[kind].base if kind in config.note_types else kind,
+            deck=deck or "",
         ),
         problems,
     )
+
+
+def kind_sections(config: DeckConfig, kind: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The sections of a card of ``type: kind`` (required, then optional); ``None`` for a
+    type that is neither built in nor declared."""
+    if kind in KIND_SECTIONS:
+        return KIND_SECTIONS[kind]
+    declared = config.note_types.get(kind)
+    return declared.sections if declared is not None else None
+
+
+def _deck(value: Any, raw: RawCard, config: DeckConfig, problem: Any) -> str | None:
+    """The card's subdeck below the deck: its ``deck:``, else its folder with
+    ``subdecks: folders``; ``None`` when ``deck:`` is wrong (reported)."""
+    if value is None:
+        if not config.folder_decks or raw.path is None:
+            return ""
+        try:
+            parts = raw.path.parent.relative_to(config.path.parent).parts
+        except ValueError:
+            return ""
+        return "::".join(parts)
+    if not isinstance(value, str) or not value.strip():
+        problem("deck", "`deck` is a subdeck name below the deck, like `Deep Learning::CNN`")
+        return None
+    parts = tuple(part.strip() for part in value.strip().split("::"))
+    if not all(parts) or len(parts) > MAX_DECK_DEPTH or CONTROL.search(value):
+        problem(
+            "deck",
+            f"`deck: {value.strip()}`: name up to {MAX_DECK_DEPTH} levels below the deck, "
+            "separated by `::`, none empty, like `Deep Learning::CNN`",
+        )
+        return None
+    return "::".join(parts)
 
 
 def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
@@ -162,10 +208,16 @@ def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
     return tuple(tags)
 
 
-def _sections(raw: RawCard, problems: list[Problem], kind: str) -> dict[str, Section] | None:
-    """Split the body at its ``## `` headings: the sections of a card of ``kind``, required
-    ones then optional ones, in that order; a required section must not be empty."""
-    required, optional = KIND_SECTIONS[kind]
+def _sections(
+    raw: RawCard,
+    problems: list[Problem],
+    kind: str,
+    layout: tuple[tuple[str, ...], tuple[str, ...]],
+) -> dict[str, Section] | None:
+    """Split the body at its ``## `` headings: the sections of a card of ``kind`` (``layout``:
+    its required ones then its optional ones), in that order; a required section must not
+    be empty."""
+    required, optional = layout
     known = required + optional
     lines = raw.body.split("\n")
     found: list[tuple[str, int, int]] = []  # (name, heading index, file line)
@@ -189,7 +241,7 @@ def _sections(raw: RawCard, problems: list[Problem], kind: str) -> dict[str, Sec
                     Problem(
                         raw.shown,
                         file_line,
-                        f"unknown section `## {name}` ({_section_rule(kind)}; "
+                        f"unknown section `## {name}` ({_section_rule(kind, layout)}; "
                         "use ### for headings inside them)",
                     )
                 )
@@ -237,9 +289,9 @@ def _sections(raw: RawCard, problems: list[Problem], kind: str) -> dict[str, Sec
     return sections if set(required) <= set(sections) else None
 
 
-def _section_rule(kind: str) -> str:
+def _section_rule(kind: str, layout: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
     """``a card has `## Question` and `## Answer```, for messages about sections."""
-    required, optional = KIND_SECTIONS[kind]
+    required, optional = layout
     have = " and ".join(f"`## {name}`" for name in required)
     if not optional:
         return f"a card has {have}"

@@ -112,7 +112,16 @@ def _parse_yaml(text: str, first_line: int) -> YamlMapping:
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise YamlSyntaxError(first_line, "expected a YAML mapping of `key: value` lines")
     key_lines: dict[str, int] = {}
-    for key_node, _ in node.value:
-        key_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    _key_lines(node, "", first_line, key_lines, 0)
     values = {str(k): v for k, v in data.items()}
     return YamlMapping(values, key_lines, first_line)
+
+
+def _key_lines(node: Any, prefix: str, first_line: int, lines: dict[str, int], depth: int) -> None:
+    """The line of each key of the mapping ``node``; a nested mapping's keys under their
+    dotted path (``note_types.reversed.fields``), a few levels deep."""
+    for key_node, value_node in node.value:
+        key = f"{prefix}{key_node.value}"
+        lines.setdefault(key, first_line + key_node.start_mark.line)
+        if isinstance(value_node, yaml.MappingNode) and depth < 3:
+            _key_lines(value_node, f"{key}.", first_line, lines, depth + 1)

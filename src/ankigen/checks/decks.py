@@ -1,0 +1,46 @@
+"""The check stage, subdecks: a released card that would now go to another deck.
+
+Anki never moves a learner's existing card on import (ANKI.md): a card the author files under
+another deck (``deck:``, its folder with ``subdecks: folders``, or its category with
+``subdecks: true``) stays where each learner has it, and only new learners find it in the
+new place. That is worth a warning, not an error: nothing breaks, but the author may expect
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ankigen.anki.lock import Lock
+from ankigen.errors import Problem
+from ankigen.release.changelog import ReleaseManifest
+from ankigen.render.card import RenderedCard
+from ankigen.source.config import DeckConfig
+
+
+def moved_card_problems(
+    lock: Lock, cards: Sequence[RenderedCard], released: ReleaseManifest, config: DeckConfig
+) -> list[Problem]:
+    """A warning for each released card whose deck differs from the one it was built in."""
+    problems = []
+    for card in cards:
+        old = lock.cards.get(card.id)
+        if old is None or card.id not in released.cards:
+            continue
+        if old.deck == card.deck:
+            continue
+        was = config.card_deck(card.category, old.deck)
+        now = config.card_deck(card.category, card.deck)
+        where = f"{config.name}::{was}" if was else config.name
+        goes = f"{config.name}::{now}" if now else config.name
+        problems.append(
+            Problem.warning(
+                card.shown,
+                1,
+                f"card {card.id} was released in deck {where!r} and now goes to {goes!r}: "
+                "Anki never moves a learner's existing card on import, so learners who have "
+                "it keep it where it was; only new learners find it in the new deck "
+                "(README: Subdecks)",
+            )
+        )
+    return problems

@@ -1,0 +1,78 @@
+"""The check stage, note types: every note type a deck's package may hold, with its CSS.
+
+The built-in question-and-answer type and, for decks with cloze cards, the cloze type, under
+deck.yaml's ids; then each type the author declared (``note_types:``). The deck's
+stylesheet (``css:``) goes into every one of them, a declared type's own after it; the files
+a stylesheet names (fonts) go into the package's media (``render.stylesheet``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ankigen.anki.notetype import (
+    NoteTypeSpec,
+    basic_note_type,
+    cloze_note_type,
+    declared_note_type,
+)
+from ankigen.errors import Problem, display_path
+from ankigen.render.media import MediaFile
+from ankigen.render.stylesheet import load_stylesheet
+from ankigen.source.config import DeckConfig
+
+
+@dataclass(frozen=True)
+class DeckTypes:
+    """The note types of a deck, built: by the kind of card (type name) they serve."""
+
+    basic: NoteTypeSpec
+    cloze: NoteTypeSpec | None  # ``None`` while deck.yaml has no ``cloze_note_type_id``
+    declared: dict[str, NoteTypeSpec]
+    media: tuple[MediaFile, ...]  # what the stylesheets name, once each, sorted by name
+
+    def of(self, kind: str) -> NoteTypeSpec | None:
+        """The note type of cards of ``type: kind``."""
+        if kind == self.basic.kind:
+            return self.basic
+        if self.cloze is not None and kind == self.cloze.kind:
+            return self.cloze
+        return self.declared.get(kind)
+
+    @property
+    def field_names(self) -> dict[str, tuple[str, ...]]:
+        """The field names of every type, by kind."""
+        specs = [self.basic, *([self.cloze] if self.cloze else []), *self.declared.values()]
+        return {spec.kind: spec.field_names for spec in specs}
+
+
+def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
+    """The note types of the deck of ``config``, stylesheets read; and what is wrong in them."""
+    cards_dir = config.path.parent
+    problems: list[Problem] = []
+    media: dict[str, MediaFile] = {}
+
+    def sheet(relative: str | None) -> str:
+        if relative is None:
+            return ""
+        path = cards_dir / relative
+        found, wrong = load_stylesheet(path, cards_dir, display_path(path))
+        problems.extend(wrong)
+        if found is None:
+            return ""
+        media.update((item.name, item) for item in found.media)
+        return found.css if found.css.endswith("\n") or not found.css else found.css + "\n"
+
+    deck_css = sheet(config.css)
+    basic = basic_note_type(config.note_type_id, config.name)
+    basic = replace(basic, css=basic.css + deck_css)
+    cloze = None
+    if config.cloze_note_type_id is not None:
+        cloze = cloze_note_type(config.cloze_note_type_id, config.name)
+        cloze = replace(cloze, css=cloze.css + deck_css)
+    declared = {
+        name: declared_note_type(declared, config.name, deck_css + sheet(declared.css))
+        for name, declared in config.note_types.items()
+    }
+    types = DeckTypes(basic, cloze, declared, tuple(media[name] for name in sorted(media)))
+    return types, problems
