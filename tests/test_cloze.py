@@ -16,7 +16,7 @@ from ankigen.anki.notetype import basic_note_type, cloze_note_type
 from ankigen.cache import render_cache as rendercache
 from ankigen.cli import main
 from ankigen.commands.build import build, check, render_cards
-from ankigen.commands.preview import card_faces
+from ankigen.commands.cardfaces import card_faces
 from ankigen.commands.release import release
 from ankigen.errors import AnkigenError
 from ankigen.render.card import Renderer

@@ -23,6 +23,8 @@ STATS_KEYS = [
     "tags",
     "formulas",
     "since_release",
+    "anki_cards_by_type",
+    "decks",
 ]
 CARD_KEYS = [
     "id",
@@ -34,6 +36,7 @@ CARD_KEYS = [
     "anki_cards",
     "path",
     "since_release",
+    "deck",
 ]
 
 

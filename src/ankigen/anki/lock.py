@@ -261,9 +261,9 @@ def update_lock(
 
     A ``release`` stamps at ``now`` every card it names and every note type stamped since the
     last release: Anki 2.1.55 to 24.11 give a note the time a learner imported it, so only
-    a stamp taken at the release is later than any import of an earlier package. ``types``: the declared note types of
-    the package (name → digest, schema, id); ``kinds``: each card's declared type ("" when
-    built in) and subdeck ("" for the deck).
+    a stamp taken at the release is later than any import of an earlier package.
+    ``types``: the declared note types of the package (name → digest, schema, id);
+    ``kinds``: each card's declared type ("" when built in) and subdeck ("" for the deck).
     """
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards, (added, changed, restored) = _stamp_cards(

@@ -37,6 +37,7 @@ class CardInfo:
     anki_cards: int  # the cards Anki makes of the note: one, or one per deletion number
     path: str
     since_release: str  # added, restored, changed or unchanged
+    deck: str = ""  # the full name of the (sub)deck it goes to
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,23 @@ def take_inventory(cards_dir: Path, *, progress: Progress | None = None) -> Inve
     status |= {card_id: RESTORED for card_id, _ in changes.restored}
     status |= {card_id: CHANGED for card_id, _, _ in changes.changed}
     infos = tuple(
-        _info(card, status.get(card.id, UNCHANGED)) for card in sorted(cards, key=lambda c: c.id)
+        _info(config, card, status.get(card.id, UNCHANGED))
+        for card in sorted(cards, key=lambda c: c.id)
     )
     return Inventory(config, infos, manifest.version, changes)
 
 
-def _info(card: RenderedCard, since_release: str) -> CardInfo:
+def _templates(config: DeckConfig, kind: str) -> int:
+    """How many cards a note of ``kind`` makes (when not one per deletion)."""
+    declared = config.note_types.get(kind)
+    if declared is None:
+        return 1
+    return len(declared.templates) or len(declared.cards)
+
+
+def _info(config: DeckConfig, card: RenderedCard, since_release: str) -> CardInfo:
     display = sum(formula.display for formula in card.formulas)
+    below = config.card_deck(card.category, card.deck)
     return CardInfo(
         id=card.id,
         title=html.unescape(card.title),
@@ -73,9 +84,10 @@ def _info(card: RenderedCard, since_release: str) -> CardInfo:
         tags=card.tags,
         inline_formulas=len(card.formulas) - display,
         display_formulas=display,
-        anki_cards=max(len(card.clozes), 1),
+        anki_cards=len(card.clozes) or _templates(config, card.kind),
         path=card.shown,
         since_release=since_release,
+        deck=f"{config.name}::{below}" if below else config.name,
     )
 
 
@@ -113,6 +125,7 @@ def list_data(inventory: Inventory, cards: list[CardInfo]) -> dict[str, Any]:
                 "anki_cards": card.anki_cards,
                 "path": card.path,
                 "since_release": card.since_release,
+                "deck": card.deck,
             }
             for card in cards
         ],
@@ -132,6 +145,7 @@ def stats_data(inventory: Inventory) -> dict[str, Any]:
     """``ankigen stats --json``."""
     cards, config, changes = inventory.cards, inventory.config, inventory.changes
     per_category = Counter(card.category for card in cards)
+    decks = Counter(card.deck for card in cards)
     tags = Counter(tag for card in cards for tag in card.tags)
     inline = sum(card.inline_formulas for card in cards)
     display = sum(card.display_formulas for card in cards)
@@ -140,7 +154,10 @@ def stats_data(inventory: Inventory) -> dict[str, Any]:
         "version": config.version,
         "cards": len(cards),
         "anki_cards": sum(card.anki_cards for card in cards),
-        "types": {kind: sum(card.type == kind for card in cards) for kind in ("basic", "cloze")},
+        "types": {
+            kind: sum(card.type == kind for card in cards)
+            for kind in ("basic", "cloze", *config.note_types)
+        },
         "categories": {
             prefix: {"name": name, "cards": per_category[prefix]}
             for prefix, name in config.categories.items()
@@ -154,6 +171,11 @@ def stats_data(inventory: Inventory) -> dict[str, Any]:
             "retired": [card_id for card_id, _, _ in changes.retired],
             "restored": [card_id for card_id, _ in changes.restored],
         },
+        "anki_cards_by_type": {
+            kind: sum(card.anki_cards for card in cards if card.type == kind)
+            for kind in ("basic", "cloze", *config.note_types)
+        },
+        "decks": {deck: decks[deck] for deck in sorted(decks)},
     }
 
 
@@ -176,12 +198,17 @@ def stats_lines(inventory: Inventory) -> list[str]:
             if (ids := since[label])
         ]
         changed = f"Since release {since['release']}: " + ("; ".join(kinds) or "no changes") + "."
-    return [
+    by_type = ", ".join(f"{count} {kind}" for kind, count in types.items())
+    lines = [
         f"{data['deck']} {data['version']}: {data['cards']} cards "
-        f"({types['basic']} basic, {types['cloze']} cloze), {data['anki_cards']} in Anki.",
+        f"({by_type}), {data['anki_cards']} in Anki.",
         f"Categories: {categories}.",
         f"Tags: {tags}.",
         f"Formulas: {formulas['total']} ({formulas['inline']} inline, "
         f"{formulas['display']} display).",
         changed,
     ]
+    if len(data["decks"]) > 1 or data["deck"] not in data["decks"]:
+        decks = ", ".join(f"{name} {count}" for name, count in data["decks"].items())
+        lines.insert(2, f"Decks: {decks}.")
+    return lines

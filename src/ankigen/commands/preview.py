@@ -15,23 +15,23 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from ankigen.anki.notes import note_fields, note_tags, tag_order, unsafe_cards
-from ankigen.anki.notetype import NoteTypeSpec, basic_note_type, cloze_note_type
+from ankigen.anki.notes import tag_order, unsafe_cards
+from ankigen.anki.notetype import NoteTypeSpec, cloze_note_type
+from ankigen.checks.notetypes import deck_types
 from ankigen.commands.build import render_cards
+from ankigen.commands.cardfaces import card_faces
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.render.card import RenderedCard
-from ankigen.render.cloze import reveal
-from ankigen.render.kinds import KINDS
+from ankigen.render.media import MediaFile
 from ankigen.source.config import DeckConfig
-from ankigen.source.layout import BASIC, CLOZE
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
 
-MEDIA_SRC = re.compile(r'src="(ankigen-[0-9a-f]{16}\.[a-z]+)"')
+MEDIA_SRC = re.compile(r'src="(ankigen-[0-9a-f]{16}\.[a-z0-9]+)"')
+STYLE_URL = re.compile(r'url\("(_ankigen-[0-9a-f]{16}\.[a-z0-9]+)"\)')
 MEDIA_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -39,6 +39,17 @@ MEDIA_TYPES = {
     ".gif": "image/gif",
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".m4a": "audio/mp4",
+    ".opus": "audio/ogg",
+    ".webm": "audio/webm",
+    ".flac": "audio/flac",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
 }
 # Pinned, so every author sees the same typesetting; --mathjax points at a local copy.
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml-full.js"
@@ -58,11 +69,6 @@ MATHJAX_CONFIG = {
     "loader": {"load": ["[tex]/noerrors", "[tex]/mathtools", "[tex]/mhchem"]},
 }
 
-FIELD_REF = re.compile(r"\{\{([^{}#/^]+?)\}\}")
-SECTION = re.compile(r"\{\{([#^])([^{}]+?)\}\}(.*?)\{\{/\2\}\}", re.S)
-TAG_RE = re.compile(r"<[^>]+>")
-CLOZE_MARK = re.compile(r"\{\{c\d+::|\}\}")
-CLOZE_FILTER = "cloze:"
 
 PAGE_CSS = """\
 body.preview-page { margin: 0; font-family: system-ui, sans-serif; background: #eceff1; }
@@ -121,77 +127,6 @@ PAGE_JS = """\
 """
 
 
-@dataclass(frozen=True)
-class CardFaces:
-    """One card's front and back as Anki shows them, with what the page filters on."""
-
-    id: str
-    title: str
-    tags: tuple[str, ...]
-    front: str
-    back: str
-    search_text: str
-    ordinal: int = 0  # which card of the note: its template, or its deletion number less one
-    cloze: bool = False
-
-    @property
-    def label(self) -> str:
-        """``DL0001``, or ``DL0005 c2`` for the card of deletion c2 of a cloze note."""
-        return f"{self.id} c{self.ordinal + 1}" if self.cloze else self.id
-
-
-def fill_template(
-    template: str, fields: dict[str, str], *, number: int = 1, question: bool = True
-) -> str:
-    """Fill a card template as Anki does: ``{{Field}}``, ``{{#Field}}…{{/Field}}`` (shown when
-    the field is not empty), ``{{^Field}}…{{/Field}}``, and ``{{cloze:Field}}`` for the card of
-    deletion ``number``, on its front (``question``) or back."""
-
-    def section(match: re.Match[str]) -> str:
-        filled = bool(fields.get(match.group(2).strip(), "").strip())
-        shown = filled if match.group(1) == "#" else not filled
-        return (
-            fill_template(match.group(3), fields, number=number, question=question) if shown else ""
-        )
-
-    def field(match: re.Match[str]) -> str:
-        name = match.group(1).strip()
-        if name.startswith(CLOZE_FILTER):
-            return reveal(fields.get(name[len(CLOZE_FILTER) :], ""), number, question=question)
-        return fields.get(name, "")
-
-    return FIELD_REF.sub(field, SECTION.sub(section, template))
-
-
-def card_faces(card: RenderedCard, note_type: NoteTypeSpec) -> list[CardFaces]:
-    """The faces of each card of ``card``'s note: one per template of ``note_type``, or for a
-    cloze note one per deletion number."""
-    fields = dict(zip(note_type.field_names, note_fields(card), strict=True))
-    text = html.unescape(TAG_RE.sub(" ", CLOZE_MARK.sub(" ", " ".join(fields.values()))))
-    search = " ".join(text.lower().split())
-    kind = KINDS[card.kind]
-    faces = []
-    for index, number in kind.cards(card.clozes, len(note_type.templates)):
-        _, _, front_template, back_template = note_type.templates[index]
-        front = fill_template(front_template, fields, number=number)
-        back = fill_template(
-            back_template, {**fields, "FrontSide": front}, number=number, question=False
-        )
-        faces.append(
-            CardFaces(
-                card.id,
-                card.title,
-                note_tags(card),
-                front,
-                back,
-                search,
-                number - 1,
-                kind.numbered_by_deletion,
-            )
-        )
-    return faces
-
-
 def mathjax_url(mathjax: str | None, page: Path) -> str:
     """The script URL: a local MathJax (file or folder) relative to the page, or the CDN."""
     if not mathjax:
@@ -214,17 +149,27 @@ def mathjax_url(mathjax: str | None, page: Path) -> str:
     return quote(Path(relative).as_posix())
 
 
-def _inline_media(text: str, cards: list[RenderedCard]) -> str:
-    """``text`` with every bundled image as a ``data:`` URL: the page needs no other file."""
-    urls = {
-        media.name: f"data:{MEDIA_TYPES[Path(media.name).suffix]};base64,"
-        + base64.b64encode(media.data).decode("ascii")
-        for card in cards
-        for media in card.media
+def _data_urls(media: list[MediaFile]) -> dict[str, str]:
+    return {
+        item.name: f"data:{MEDIA_TYPES.get(Path(item.name).suffix, 'application/octet-stream')}"
+        f";base64,{base64.b64encode(item.data).decode('ascii')}"
+        for item in media
     }
+
+
+def _inline_media(text: str, cards: list[RenderedCard]) -> str:
+    """``text`` with every bundled image and sound as a ``data:`` URL: the page needs no
+    other file."""
+    urls = _data_urls([media for card in cards for media in card.media])
     if not urls:
         return text
     return MEDIA_SRC.sub(lambda m: f'src="{urls.get(m.group(1), m.group(1))}"', text)
+
+
+def _inline_fonts(css: str, media: tuple[MediaFile, ...]) -> str:
+    """The stylesheets with the files they name (fonts) as ``data:`` URLs."""
+    urls = _data_urls(list(media))
+    return STYLE_URL.sub(lambda m: f'url("{urls.get(m.group(1), m.group(1))}")', css)
 
 
 def _face(label: str, content: str, ordinal: int) -> str:
@@ -234,13 +179,14 @@ def _face(label: str, content: str, ordinal: int) -> str:
 
 def preview_html(
     config: DeckConfig,
-    note_type: NoteTypeSpec,
+    types: dict[str, NoteTypeSpec],
     cards: list[RenderedCard],
     script_url: str,
-    cloze_type: NoteTypeSpec | None = None,
+    style_media: tuple[MediaFile, ...] = (),
 ) -> str:
-    """The whole preview page as text; ``cloze_type`` shows the cloze cards."""
-    types = {BASIC: note_type, CLOZE: cloze_type or note_type}
+    """The whole preview page as text; ``types``: the note type of each kind of card, by
+    name (``basic`` first), ``style_media`` the files their stylesheets name."""
+    note_type = next(iter(types.values()))
     faces = [
         face
         for card in sorted(cards, key=lambda c: c.id)
@@ -258,7 +204,7 @@ def preview_html(
     )
     entries = _inline_media(entries, cards)
     used = {types[card.kind].css: None for card in sorted(cards, key=lambda c: c.kind)}
-    css = "\n".join(used) or note_type.css
+    css = _inline_fonts("\n".join(used) or note_type.css, style_media)
     title = html.escape(f"{config.name} {config.version}")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -305,15 +251,18 @@ def write_preview(
     ``progress`` hears how the rendering goes.
     """
     config, cards = render_cards(cards_dir, progress=progress)
-    note_type = basic_note_type(config.note_type_id, config.name)
+    built, problems = deck_types(config)
+    if any(problem.is_error for problem in problems):
+        raise AnkigenError(problems)
     # the id matters only to Anki; `check` asks for it before a deck with cloze cards builds
-    cloze_type = cloze_note_type(config.cloze_note_type_id or 0, config.name)
-    names = {BASIC: note_type.field_names, CLOZE: cloze_type.field_names}
+    cloze = built.cloze or cloze_note_type(0, config.name)
+    types = {"basic": built.basic, cloze.kind: cloze, **built.declared}
+    names = {kind: spec.field_names for kind, spec in types.items()}
     unsafe = unsafe_cards(cards, names)  # the page runs scripts as Anki does: the same last look
     if unsafe:
         raise AnkigenError(unsafe)
     page = out_dir / f"{config.slug}-{config.version}-preview.html"
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = preview_html(config, note_type, cards, mathjax_url(mathjax, page), cloze_type)
+    text = preview_html(config, types, cards, mathjax_url(mathjax, page), built.media)
     atomic_write_bytes(page, text.encode("utf-8"))
     return page

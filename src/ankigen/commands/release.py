@@ -24,7 +24,7 @@ from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
-from ankigen.anki.notetype import basic_note_type, cloze_note_type
+from ankigen.anki.notetype import basic_note_type, cloze_note_type, declared_note_type
 from ankigen.anki.package import package_bytes
 from ankigen.checks.rules import check_deck, lost_lock_problem
 from ankigen.commands.build import (
@@ -165,6 +165,7 @@ def release(
         )
         built = read_lock(cards_dir / LOCK_FILE)
         schemas = {"basic": built.schema, "cloze": built.cloze_schema}
+        schemas.update((name, declared.schema) for name, declared in built.types.items())
         new_manifest = replace(
             new_manifest,
             package=result.identity,
@@ -354,9 +355,13 @@ def _broken(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[s
     """The note types (by kind) whose schema differs from the last release's: their
     learners' notes would stop updating."""
     shipped = manifest.schemas or {"basic": lock.schema or "", "cloze": lock.cloze_schema or ""}
+    if not manifest.schemas:
+        shipped.update((name, declared.schema) for name, declared in lock.types.items())
     now = {"basic": basic_note_type(config.note_type_id, config.name).schema_hash()}
     if config.cloze_note_type_id is not None:
         now["cloze"] = cloze_note_type(config.cloze_note_type_id, config.name).schema_hash()
+    for name, declared in config.note_types.items():  # a schema is the same whatever the CSS
+        now[name] = declared_note_type(declared, config.name).schema_hash()
     return [kind for kind, schema in now.items() if shipped.get(kind) not in (None, "", schema)]
 
 
