@@ -261,6 +261,8 @@ def _design(declared: DeclaredType, design: str) -> tuple[str, str, str]:
     meta = META if declared.show_title else ""
     hint = HINT_PART if HINT in declared.fields else ""
     asked, shown = ("Answer", "Question") if design == "reverse" else ("Question", "Answer")
+    if design == "reverse" and meta:  # the title often names the answer: on the back only
+        meta = META.replace(' <span class="title">{{Title}}</span>', "")
     front = f'<div class="ankigen">\n{meta}<div class="question">{{{{{asked}}}}}</div>\n'
     if design != "reverse":
         front += hint
@@ -272,9 +274,11 @@ def _design(declared: DeclaredType, design: str) -> tuple[str, str, str]:
             f'<div class="answer">{{{{Answer}}}}</div>\n{_extras(declared)}</div>'
         )
         return DESIGN_NAMES[design], front + "</div>", back
+    title = '<div class="meta"><span class="title">{{Title}}</span></div>\n'
     back = (
         f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="ankigen answer">'
-        f"{{{{{shown}}}}}</div>\n{_extras(declared)}"
+        f"{title if design == 'reverse' and meta else ''}{{{{{shown}}}}}</div>\n"
+        f"{_extras(declared)}"
     ).rstrip("\n")
     return DESIGN_NAMES[design], front + "</div>", back
 

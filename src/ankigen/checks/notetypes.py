@@ -17,6 +17,7 @@ from ankigen.anki.notetype import (
     declared_note_type,
 )
 from ankigen.errors import Problem, display_path
+from ankigen.release.changelog import ReleaseManifest
 from ankigen.render.media import MediaFile
 from ankigen.render.stylesheet import load_stylesheet
 from ankigen.source.config import DeckConfig
@@ -76,3 +77,31 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
     }
     types = DeckTypes(basic, cloze, declared, tuple(media[name] for name in sorted(media)))
     return types, problems
+
+
+def schema_problems(
+    config: DeckConfig, declared: tuple[NoteTypeSpec, ...], released: ReleaseManifest
+) -> list[Problem]:
+    """A warning for each declared note type whose *schema* (fields, cards, base) differs
+    from the last release's: what its learners will see, and that only a major release may
+    ship it (``ankigen release`` refuses a smaller one)."""
+    problems = []
+    for spec in declared:
+        shipped = released.schemas.get(spec.kind)
+        if not shipped or shipped == spec.schema_hash():
+            continue
+        line = config.note_types[spec.kind].line if spec.kind in config.note_types else 1
+        problems.append(
+            Problem.warning(
+                display_path(config.path),
+                line,
+                f"note type {spec.kind}: its fields or cards changed since release "
+                f"{released.version}: learners' Anki will add a copy named '{spec.name}+' and "
+                f"stop updating every {spec.kind} note they have (logged as conflicting), "
+                "unless each learner ticks Merge note types on import, which forces a one-way "
+                "full sync; only a major release may ship this (`ankigen release major`). To "
+                "keep learners' notes updating, undo the change and declare a new type for "
+                "new cards instead",
+            )
+        )
+    return problems

@@ -22,7 +22,7 @@ from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.checks.decks import moved_card_problems
-from ankigen.checks.notetypes import DeckTypes, deck_types
+from ankigen.checks.notetypes import DeckTypes, deck_types, schema_problems
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
@@ -104,6 +104,7 @@ def check_deck(
     problems.extend(identity_problems(config, lock, lock_shown))
     problems.extend(declared_identity_problems(config, lock, lock_shown))
     problems.extend(version_problems(config, released))
+    problems.extend(schema_problems(config, declared, released))
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     against_lock += moved_card_problems(lock, deck.cards, released, config)

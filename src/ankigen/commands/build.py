@@ -129,7 +129,9 @@ def render_deck(
     paths = [path for _, path, _ in named]
     shown = display_named(cards_dir, named)
     if config is None:  # still check the cards, against any category: all problems at once
-        stand_in = DeckConfig(cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1)
+        stand_in = DeckConfig(
+            cards_dir / DECK_FILE, "", "0.0.0", "", _AnyCategory(), 0, 1, any_type=True
+        )
         outcomes = card_outcomes(cards_dir, paths, stand_in, progress=progress, shown=shown)
         problems.extend(problem for outcome in outcomes for problem in outcome.problems)
         problems.extend(cross_card_problems([o.source for o in outcomes if o.source]))

@@ -73,6 +73,8 @@ class DeckConfig:
     note_types: dict[str, DeclaredType] = field(default_factory=dict)  # the author's, by name
     css: str | None = None  # a stylesheet for every note type, relative to deck.yaml
     folder_decks: bool = False  # ``subdecks: folders``: a card's folder is its subdeck
+    # a stand-in while deck.yaml has errors: a card's unknown `type:` may be one it declares
+    any_type: bool = field(default=False, compare=False, repr=False)
 
     def card_deck(self, category: str, deck: str) -> str:
         """The subdeck a card goes to, below the deck: its own (``deck:`` or its folder),

@@ -106,6 +106,8 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     tags = _tags(front.values.get("tags"), problem)
     kind = front.values.get("type", BASIC)
     layout = kind_sections(config, kind) if isinstance(kind, str) else None
+    if layout is None and config.any_type:
+        return None, problems  # deck.yaml has errors: its note types are not known
     if layout is None:
         known = ", ".join((*TYPES, *config.note_types))
         problem(
@@ -292,11 +294,12 @@ def _sections(
 def _section_rule(kind: str, layout: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
     """``a card has `## Question` and `## Answer```, for messages about sections."""
     required, optional = layout
+    who = "a card" if kind == BASIC else f"a {kind} card"
     have = " and ".join(f"`## {name}`" for name in required)
     if not optional:
-        return f"a card has {have}"
+        return f"{who} has {have}"
     maybe = " and ".join(f"`## {name}`" for name in optional)
-    return f"a {kind} card has {have} and optionally {maybe}"
+    return f"{who} has {have} and optionally {maybe}"
 
 
 def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
