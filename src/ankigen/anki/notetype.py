@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from ankigen.anki.theme import THEME_CSS
 from ankigen.source.layout import BASIC, CLOZE
 
 # Field and template ids were drawn at random once (as Anki does) and must never change.
@@ -80,7 +81,7 @@ th, td { border: 1px solid #c8c8c8; padding: 0.25em 0.5em; }
 img { max-width: 100%; height: auto; }
 .mobile.card, .mobile .card { font-size: 17px; }
 .mobile .ankigen { max-width: none; }
-"""
+""" + THEME_CSS  # code colours, night mode and scroll cues (``anki.theme``)
 
 
 @dataclass(frozen=True)
