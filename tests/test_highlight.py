@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from ankigen.render.card import Renderer
 from ankigen.render.cloze import protect, reveal
@@ -22,8 +23,6 @@ def render(markdown: str, *, cloze: bool = False) -> tuple[str, list[str]]:
 
 def text_of(html: str) -> str:
     """What a reader sees of ``html``: its text, tags taken out, references decoded."""
-    from html import unescape
-
     return unescape(re.sub(r"<[^>]*>", "", html))
 
 
