@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from ankigen.anki.theme import THEME_CSS
 from ankigen.source.layout import BASIC, CLOZE, PER_DELETION
 from ankigen.source.notetypes import HINT, DeclaredType
 
@@ -81,7 +82,7 @@ th, td { border: 1px solid #c8c8c8; padding: 0.25em 0.5em; }
 img { max-width: 100%; height: auto; }
 .mobile.card, .mobile .card { font-size: 17px; }
 .mobile .ankigen { max-width: none; }
-"""
+""" + THEME_CSS  # code colours, night mode and scroll cues (``anki.theme``)
 
 
 @dataclass(frozen=True)

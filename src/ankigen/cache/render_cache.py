@@ -45,7 +45,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # all of ankigen, not just
 # libraries whose behaviour shapes the HTML or the package, besides ankigen's own requirements
 RENDERING_LIBRARIES = ("cmarkgfm", "cffi", "pyyaml", "genanki")
 # ankigen's runtime requirements (pyproject.toml's dependencies; a test keeps them the same)
-RUNTIME_LIBRARIES = ("genanki", "pyyaml", "cmarkgfm", "cffi", "click", "zstandard", "nh3")
+RUNTIME_LIBRARIES = (
+    "genanki", "pyyaml", "cmarkgfm", "cffi", "click", "zstandard", "nh3", "pygments"
+)
 
 
 def cache_root(environ: dict[str, str] | None = None) -> Path:

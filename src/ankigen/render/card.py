@@ -25,6 +25,7 @@ from ankigen.errors import Problem
 from ankigen.render.cloze import protect
 from ankigen.render.cmark import render as render_markdown
 from ankigen.render.formulas import Formula, scan
+from ankigen.render.highlight import highlight
 from ankigen.render.kinds import KINDS, deletion_problems
 from ankigen.render.media import MediaFile, bundle_sounds, resolve_image
 from ankigen.render.sanitize import clean, removed_parts
@@ -165,7 +166,7 @@ class Renderer:
         for markdown_line, fragment in converted.raw_html:
             for offset, message in removed_parts(fragment, media):
                 problems.append(Problem.warning(shown, at(markdown_line) + offset - 1, message))
-        html_out = converted.html
+        html_out = highlight(converted.html, cloze=cloze)
         numbers: tuple[int, ...] = ()
         if cloze:
             split = PLACEHOLDER.split(html_out)  # text, formula index, text, …

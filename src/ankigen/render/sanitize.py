@@ -56,8 +56,22 @@ DROPPED_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "svg"}
 )
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+# Pygments' short token classes (``render.highlight``), as Pygments 2 names them, and the
+# span that wraps a highlighted code block's tokens: a fixed list, coloured by the note type's
+# stylesheet (``anki.theme``)
+TOKEN_CLASSES = frozenset(
+    {
+        "bp", "c", "c1", "ch", "cm", "cp", "cpf", "cs", "dl", "esc", "fm", "g", "gd", "ge",
+        "ges", "gh", "gi", "go", "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn",
+        "kp", "kr", "kt", "l", "ld", "m", "mb", "mf", "mh", "mi", "mo", "n", "na", "nb", "nc",
+        "nd", "ne", "nf", "ni", "nl", "nn", "no", "nt", "nv", "nx", "o", "ow", "p", "pm", "py",
+        "s", "s1", "s2", "sa", "sb", "sc", "sd", "se", "sh", "si", "sr", "ss", "sx", "vc", "vg",
+        "vi", "vm", "x",
+    }
+)  # fmt: skip
+HIGHLIGHT_CLASS = "highlight"
 ALLOWED_CLASSES = {
-    "span": re.compile(r"math-display"),
+    "span": re.compile("|".join(["math-display", HIGHLIGHT_CLASS, *sorted(TOKEN_CLASSES)])),
     "code": re.compile(r"language-[\w+#.-]+"),
 }
 TEXT_ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.IGNORECASE)
