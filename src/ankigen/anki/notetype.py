@@ -82,6 +82,13 @@ th, td { border: 1px solid #c8c8c8; padding: 0.25em 0.5em; }
 img { max-width: 100%; height: auto; }
 .mobile.card, .mobile .card { font-size: 17px; }
 .mobile .ankigen { max-width: none; }
+.hint-box { margin-top: 0.8em; font-size: 0.9em; }
+.field { margin-top: 0.8em; }
+.field-name { font-size: 0.75em; text-transform: uppercase; letter-spacing: 0.04em;
+  color: #5f6368; }
+.nightMode .field-name { color: #a8abb0; }
+#typeans, .typeans { width: 100%; box-sizing: border-box; margin-top: 0.8em;
+  font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1em; }
 """ + THEME_CSS  # code colours, night mode and scroll cues (``anki.theme``)
 
 

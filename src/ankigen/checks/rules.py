@@ -88,7 +88,8 @@ def check_deck(
     first_release = release is not None and not release.shipped  # no lock to lose yet
     if released.cards and not lock.cards and not lock.retired and not first_release:
         raise AnkigenError([*problems, lost_lock_problem(lock_path, released.version)])
-    clozes = [card.id for card in deck.cards if card.clozes]  # they need the cloze note type
+    # built-in cloze cards need the cloze note type (a declared type's are its own)
+    clozes = [card.id for card in deck.cards if card.clozes and card.kind not in types.declared]
     cloze_type = None
     if clozes or _retired_clozes(lock, {card.id for card in deck.cards}):
         if config.cloze_note_type_id is None:
@@ -196,7 +197,7 @@ def lost_lock_problem(lock_path: Path, released: str | None) -> Problem:
 def _retired_clozes(lock: Lock, live: set[str]) -> bool:
     """Whether a card that is not in the sources (now a tombstone) was a cloze card."""
     stamps = [*lock.cards.items(), *lock.retired.items()]
-    return any(stamp.clozes for card_id, stamp in stamps if card_id not in live)
+    return any(stamp.clozes and not stamp.kind for card_id, stamp in stamps if card_id not in live)
 
 
 def _missing_cloze_id(config: DeckConfig, cloze_ids: list[str]) -> Problem:

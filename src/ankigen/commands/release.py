@@ -26,6 +26,8 @@ from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notetype import basic_note_type, cloze_note_type, declared_note_type
 from ankigen.anki.package import package_bytes
+from ankigen.anki.stamps import Stamp
+from ankigen.checks.notetypes import deck_types
 from ankigen.checks.rules import check_deck, lost_lock_problem
 from ankigen.commands.build import (
     BuildResult,
@@ -166,10 +168,12 @@ def release(
         built = read_lock(cards_dir / LOCK_FILE)
         schemas = {"basic": built.schema, "cloze": built.cloze_schema}
         schemas.update((name, declared.schema) for name, declared in built.types.items())
+        styles = {kind: stamp.hash for kind, stamp in type_stamps(built).items() if stamp}
         new_manifest = replace(
             new_manifest,
             package=result.identity,
             schemas={kind: schema for kind, schema in schemas.items() if schema},
+            styles=styles,
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
     except BaseException:
@@ -215,6 +219,7 @@ def _judged(
     ``AnkigenError`` with the command that fits)."""
     broken = _broken(config, manifest, lock)
     changes = compare(manifest, current, config.version, config.retired)
+    changes = replace(changes, restyled=tuple(restyled(config, manifest, lock)))
     new_version = target_version(config, manifest, part, changes, broken)
     changes = replace(changes, version=new_version)
     refused = release_problem(config, manifest, part, changes, broken)
@@ -363,6 +368,38 @@ def _broken(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[s
     for name, declared in config.note_types.items():  # a schema is the same whatever the CSS
         now[name] = declared_note_type(declared, config.name).schema_hash()
     return [kind for kind, schema in now.items() if shipped.get(kind) not in (None, "", schema)]
+
+
+def type_stamps(lock: Lock) -> dict[str, Stamp | None]:
+    """The stamp of each note type of the lock, by kind."""
+    stamps = {"basic": lock.note_type, "cloze": lock.cloze_note_type}
+    stamps.update((name, declared.stamp) for name, declared in lock.types.items())
+    return stamps
+
+
+def restyled(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[str]:
+    """The note types whose look (template text, CSS) differs from the last release's,
+    by kind. A record without ``styles`` (an older ankigen's) knows them from the lock,
+    where a note type stamped after the release counts as changed."""
+    if manifest.version is None:
+        return []
+    types, problems = deck_types(config)
+    if any(problem.is_error for problem in problems):
+        return []  # the build reports them
+    specs = [types.basic, *([types.cloze] if types.cloze else []), *types.declared.values()]
+    stamps = type_stamps(lock)
+    found = []
+    for spec in specs:
+        before = manifest.styles.get(spec.kind)
+        if before is None:
+            stamp = stamps.get(spec.kind)
+            if stamp is None:
+                continue  # not in the last release's package: its cards are new
+            since = manifest.time
+            before = stamp.hash if since is not None and stamp.mod <= since else None
+        if before != spec.content_hash():
+            found.append(spec.kind)
+    return found
 
 
 def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest, Lock]:

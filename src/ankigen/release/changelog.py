@@ -48,6 +48,9 @@ class ReleaseManifest:
     # the schema digest of each note type it shipped, by kind (``basic``, ``cloze``): what a
     # release must compare with to know it breaks learners' notes. Empty in older records.
     schemas: dict[str, str] = field(default_factory=dict)
+    # each note type's content digest (templates and CSS too), by kind: what a release
+    # shipped, so that the next knows when only the look changed
+    styles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,18 @@ class ReleaseChanges:
     changed: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, fields)
     retired: tuple[tuple[str, str, str], ...]  # (id, title, reason)
     restored: tuple[tuple[str, str], ...]
+    restyled: tuple[str, ...] = ()  # note types whose look (templates, CSS) changed, by kind
 
     @property
     def empty(self) -> bool:
         """Whether nothing at all changed."""
+        return not (
+            self.added or self.changed or self.retired or self.restored or self.restyled
+        )
+
+    @property
+    def cards_unchanged(self) -> bool:
+        """Whether no card changed (the look of a note type may have)."""
         return not (self.added or self.changed or self.retired or self.restored)
 
 
@@ -116,8 +127,11 @@ def changelog_section(changes: ReleaseChanges, date: str, message: str = "", dec
     lines = [f"## {deck + ' ' if deck else ''}{changes.version} — {date}", ""]
     if message:
         lines += [message, ""]
-    if changes.empty:
+    if changes.cards_unchanged:
         lines += ["No card changes.", ""]
+    if changes.restyled:
+        kinds = ", ".join(changes.restyled)
+        lines += [f"The look of the note types changed (templates or CSS): {kinds}.", ""]
     for heading, items in (
         ("Added", [f"{i} {t}" for i, t in changes.added]),
         ("Restored", [f"{i} {t}" for i, t in changes.restored]),
@@ -167,6 +181,8 @@ def description_html(changes: ReleaseChanges, message: str = "") -> str:
             shown = items[:DESCRIPTION_ITEMS]
             more = f" and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
             parts.append(f"<b>{label}:</b> {html.escape(', '.join(shown))}{more}")
+    if changes.restyled:
+        parts.append("<b>Look:</b> the cards' templates or style")
     new = f"<p>What's new in {html.escape(changes.version)}:<br>" + "<br>".join(parts) + "</p>"
     return said + (new if parts else "") + LEARNER_NOTE
 
@@ -194,6 +210,7 @@ def read_manifest(path: Path) -> ReleaseManifest:
             time=None if data.get("time") is None else int(data["time"]),
             package=str(data.get("package", "")),
             schemas={str(k): str(v) for k, v in data.get("schemas", {}).items()},
+            styles={str(k): str(v) for k, v in data.get("styles", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         shown = display_path(path)
@@ -228,6 +245,8 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         head["package"] = manifest.package
     if manifest.schemas:
         head["schemas"] = dict(sorted(manifest.schemas.items()))
+    if manifest.styles:
+        head["styles"] = dict(sorted(manifest.styles.items()))
     retired = dict(sorted(manifest.retired.items()))
     return (
         "{\n"
