@@ -64,5 +64,5 @@ def test_deck_description_names_the_version(cards, tmp_path, collection):
     import_package(collection, result.output)
     deck = collection.decks.by_name(DECK_NAME)
     assert deck is not None
-    assert "Version 1.0.0" in deck["desc"]
-    assert result.output.name == "ml-and-dl-interview-questions-1.0.0.apkg"
+    assert "Version 1.0.1" in deck["desc"]
+    assert result.output.name == "ml-and-dl-interview-questions-1.0.1.apkg"

@@ -162,7 +162,7 @@ def test_a_changed_image_gets_a_new_name_and_updates_the_note(tmp_path):
     first = build(cards, tmp_path / "out", now=T0)
     image = cards / "images" / "dot.png"
     image.write_bytes(image.read_bytes() + b"\0")  # still shown; other bytes
-    set_version(cards, "1.0.1")
+    set_version(cards, "1.0.2")
     second = build(cards, tmp_path / "out", now=T0 + 60)
     assert second.changes.changed == ("T0001", "T0002")
     assert first.output.read_bytes() != second.output.read_bytes()
@@ -216,7 +216,7 @@ def test_removing_a_card_builds_freely_and_needs_a_major_release(
     result = runner.invoke(main, ["release", "minor", "--cards", "cards"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.yaml:4: 1.1.0 would be a minor release after 1.0.0, but ML0027 retired, "
+        "cards/deck.yaml:4: 1.1.0 would be a minor release after 1.0.1, but ML0027 retired, "
         "which needs a major release: run `ankigen release major` (releases 2.0.0)"
     )
     assert (cards / "deck.yaml").read_bytes() == deck_before
@@ -226,7 +226,7 @@ def test_removing_a_card_builds_freely_and_needs_a_major_release(
     assert result.exit_code == 0, result.output
     lock = json.loads((cards / "ankigen.lock").read_text())
     assert "ML0027" not in lock["cards"]
-    # the development build retired it under 1.0.0; the release says its own version
+    # the development build retired it under 1.0.1; the release says its own version
     assert lock["retired"]["ML0027"]["retired_in"] == "2.0.0"
     assert lock["version"] == "2.0.0"
 
@@ -247,7 +247,7 @@ def test_a_schema_change_builds_freely_and_needs_a_major_release(cards, tmp_path
 
 def test_template_text_and_css_are_not_schema_changes(cards, monkeypatch):
     monkeypatch.setattr(notetype, "CSS", notetype.CSS + "\n.title { color: red; }\n")
-    set_version(cards, "1.0.1")
+    set_version(cards, "1.0.2")
     checked = check(cards, now=T0)
     assert checked.changes.note_type_changed and checked.warnings == ()
 
@@ -261,11 +261,11 @@ def test_a_change_at_the_released_version_is_a_development_build_with_no_warning
     assert strict.exit_code == 0, strict.output
     assert strict.stderr == ""
     assert strict.stdout.startswith(
-        "Built output/ml-and-dl-interview-questions-1.0.0-dev.apkg (a development build, not a "
+        "Built output/ml-and-dl-interview-questions-1.0.1-dev.apkg (a development build, not a "
         "release): 10 cards (DL 4, ML 6); 1 changed since the lock (ML0027 changed)."
     )
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
-        "ml-and-dl-interview-questions-1.0.0-dev.apkg"
+        "ml-and-dl-interview-questions-1.0.1-dev.apkg"
     ]
     checked = runner.invoke(main, ["check", "--cards", "cards"])
     assert checked.exit_code == 0 and checked.stderr == ""

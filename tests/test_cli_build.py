@@ -10,7 +10,7 @@ import pytest
 
 from ankigen.cli import main
 
-PACKAGE = "ml-and-dl-interview-questions-1.0.0.apkg"
+PACKAGE = "ml-and-dl-interview-questions-1.0.1.apkg"
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ BAD_INPUTS = {
     ),
     "bad deck.yaml": (
         None,
-        lambda cards: replace_in(cards / "deck.yaml", "version: 1.0.0", "version: one"),
+        lambda cards: replace_in(cards / "deck.yaml", "version: 1.0.1", "version: one"),
         r"cards/deck.yaml:\d+: version 'one' is not semantic versioning like 1.2.0",
     ),
     "no front matter": (

@@ -51,7 +51,7 @@ def test_build_json_is_a_machine_readable_summary(cards, tmp_path, runner, monke
         "changed",
         "warnings",
     ]
-    assert report["output"] == "output/ml-and-dl-interview-questions-1.0.0-dev.apkg"
+    assert report["output"] == "output/ml-and-dl-interview-questions-1.0.1-dev.apkg"
     assert report["development"] is True
     assert Path(report["output"]).is_file()
     assert (report["cards"], report["per_category"]) == (10, {"DL": 4, "ML": 6})

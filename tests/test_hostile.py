@@ -26,7 +26,7 @@ from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
 from tests.ankihelpers import import_package
 
 CARD = "cards/ML/ML0031-linear-regression.md"
-PACKAGE = "output/ml-and-dl-interview-questions-1.0.0.apkg"
+PACKAGE = "output/ml-and-dl-interview-questions-1.0.1.apkg"
 HREF = "links only to http:// or https:// addresses"
 WRITTEN_OUT = "needs its arguments written out"
 PROPERTY = "is not a property formulas may set"
@@ -98,7 +98,7 @@ def _state(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def built(cards: Path, monkeypatch: pytest.MonkeyPatch, runner) -> Path:
-    """The shipped deck, released as 1.0.0 and built into output/."""
+    """The shipped deck, released as 1.0.1 and built into output/."""
     monkeypatch.chdir(cards.parent)
     assert runner.invoke(main, ["build"]).exit_code == 0
     return cards.parent

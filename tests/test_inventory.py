@@ -78,7 +78,7 @@ def test_stats_of_the_shipped_deck(workdir, runner):
         "total": sum(len(f) for f in expected.values()),
     }
     assert stats["since_release"] == {
-        "release": "1.0.0",
+        "release": "1.0.1",
         "added": [],
         "changed": [],
         "retired": [],
@@ -86,9 +86,9 @@ def test_stats_of_the_shipped_deck(workdir, runner):
     }
     text = runner.invoke(main, ["stats"]).stdout.splitlines()
     assert (
-        text[0] == "ML and DL Interview Questions 1.0.0: 10 cards (10 basic, 0 cloze), 10 in Anki."
+        text[0] == "ML and DL Interview Questions 1.0.1: 10 cards (10 basic, 0 cloze), 10 in Anki."
     )
-    assert text[-1] == "Since release 1.0.0: no changes."
+    assert text[-1] == "Since release 1.0.1: no changes."
 
 
 def test_cards_changed_since_the_last_release(workdir, runner):
@@ -109,13 +109,13 @@ def test_cards_changed_since_the_last_release(workdir, runner):
     by_id = {card["id"]: card for card in listed["cards"]}
     assert by_id["ML0032"]["type"] == "cloze" and by_id["ML0032"]["anki_cards"] == 3
     assert by_id["ML0032"]["path"] == "cards/ML/ML0032-chain-rule.md"
-    assert listed["release"] == "1.0.0"
+    assert listed["release"] == "1.0.1"
 
     changed = run_json(runner, "list", "--changed")
     assert [card["id"] for card in changed["cards"]] == ["DL0005", "ML0028", "ML0032"]
     stats = run_json(runner, "stats")
     assert stats["since_release"] == {
-        "release": "1.0.0",
+        "release": "1.0.1",
         "added": ["DL0005", "ML0032"],
         "changed": ["ML0028"],
         "retired": ["ML0027"],
@@ -123,7 +123,7 @@ def test_cards_changed_since_the_last_release(workdir, runner):
     }
     assert (stats["cards"], stats["anki_cards"]) == (11, 9 + 2 + 3)
     assert runner.invoke(main, ["stats"]).stdout.splitlines()[-1] == (
-        "Since release 1.0.0: 2 added (DL0005, ML0032); 1 changed (ML0028); 1 retired (ML0027)."
+        "Since release 1.0.1: 2 added (DL0005, ML0032); 1 changed (ML0028); 1 retired (ML0027)."
     )
 
 

@@ -53,13 +53,13 @@ def newest_section(changelog: Path) -> str:
 def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, runner, collection):
     cards, out = workdir / "cards", workdir / "output"
     assert runner.invoke(main, ["build"]).exit_code == 0
-    log = import_package(collection, out / PACKAGE.format("1.0.0"))
+    log = import_package(collection, out / PACKAGE.format("1.0.1"))
     assert len(log.new) == 10 and not log.updated and not log.conflicting
     assert sorted(notes_by_id_field(collection)) == [
         *(f"DL000{n}" for n in range(1, 5)),
         *(f"ML00{n}" for n in range(26, 32)),
     ]
-    assert "Version 1.0.0" in collection.decks.by_name(DECK_NAME)["desc"]
+    assert "Version 1.0.1" in collection.decks.by_name(DECK_NAME)["desc"]
     study_all(collection, DECK_NAME)
     reviews, schedule = review_log(collection), scheduling(collection)
 
@@ -68,7 +68,7 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
     next(cards.rglob("ML0027-*.md")).unlink()
     result = runner.invoke(main, ["release", "major"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Released 2.0.0 (was 1.0.0): 0 added, 1 changed, 1 retired;")
+    assert result.stdout.startswith("Released 2.0.0 (was 1.0.1): 0 added, 1 changed, 1 retired;")
     assert "\nversion: 2.0.0\n" in (cards / "deck.yaml").read_text()
     assert newest_section(workdir / "CHANGELOG.md").splitlines()[:9] == [
         f"{DECK_NAME} 2.0.0 — "
@@ -83,7 +83,7 @@ def test_three_releases_reach_learners_exactly_as_the_changelog_says(workdir, ru
         "- ML0027 Leaky ReLU",
     ]
     diff = runner.invoke(
-        main, ["diff", f"output/{PACKAGE.format('1.0.0')}", f"output/{PACKAGE.format('2.0.0')}"]
+        main, ["diff", f"output/{PACKAGE.format('1.0.1')}", f"output/{PACKAGE.format('2.0.0')}"]
     )
     assert diff.stdout.splitlines() == [
         "updated notes (1):",
@@ -134,8 +134,8 @@ def test_only_releases_are_immutable_and_building_needs_no_flag(workdir, runner)
     """Edit → build → edit → build with no flag and no version edit: development builds;
     the released package stays byte-identical, even under the old --force."""
     assert runner.invoke(main, ["build"]).exit_code == 0
-    package = workdir / "output" / PACKAGE.format("1.0.0")
-    dev = workdir / "output" / PACKAGE.format("1.0.0-dev")
+    package = workdir / "output" / PACKAGE.format("1.0.1")
+    dev = workdir / "output" / PACKAGE.format("1.0.1-dev")
     released = package.read_bytes()
     for step, (old, new) in enumerate([("In machine learning", "In ML"), ("In ML", "In AI")]):
         edit(workdir / "cards", "ML0029", old, new)
@@ -151,24 +151,24 @@ def test_only_releases_are_immutable_and_building_needs_no_flag(workdir, runner)
         with sqlite3.connect(Path(work) / "collection.anki2") as db:
             (decks,) = db.execute("select decks from col").fetchone()
         db.close()
-    assert "Version 1.0.0 with unreleased changes: a development build" in decks
+    assert "Version 1.0.1 with unreleased changes: a development build" in decks
     forced = runner.invoke(main, ["build", "--force"])
     assert forced.exit_code == 0 and forced.stderr.startswith("note: --force is no longer needed")
     assert package.read_bytes() == released
     made = runner.invoke(main, ["release", "patch"])
     assert made.exit_code == 0, made.output
-    assert (workdir / "output" / PACKAGE.format("1.0.1")).is_file()
+    assert (workdir / "output" / PACKAGE.format("1.0.2")).is_file()
     assert package.read_bytes() == released
     edit(workdir / "cards", "ML0029", "In AI", "In machine learning")
-    assert runner.invoke(main, ["build"]).exit_code == 0  # a development build after 1.0.1
-    assert (workdir / "output" / PACKAGE.format("1.0.1-dev")).is_file()
+    assert runner.invoke(main, ["build"]).exit_code == 0  # a development build after 1.0.2
+    assert (workdir / "output" / PACKAGE.format("1.0.2-dev")).is_file()
     assert package.read_bytes() == released
 
 
 def test_the_same_content_in_other_bytes_is_the_same_version(workdir, runner):
     """A package an older ankigen wrote (other compression, other row order) is no conflict."""
     assert runner.invoke(main, ["build"]).exit_code == 0
-    package = workdir / "output" / PACKAGE.format("1.0.0")
+    package = workdir / "output" / PACKAGE.format("1.0.1")
     built = package.read_bytes()
     with zipfile.ZipFile(io.BytesIO(built)) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
@@ -205,7 +205,7 @@ def test_the_same_content_in_other_bytes_is_the_same_version(workdir, runner):
     package.write_bytes(buffer.getvalue())
     result = runner.invoke(main, ["build", "--no-cache"])
     assert result.exit_code == 1
-    assert "holds other content (DL0001 changed) than release 1.0.0" in result.stderr
+    assert "holds other content (DL0001 changed) than release 1.0.1" in result.stderr
 
 
 def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):
@@ -219,7 +219,7 @@ def test_a_release_that_fails_its_check_changes_nothing(workdir, runner):
     )
     assert (cards / "deck.yaml").read_bytes() == deck_before
     assert not (workdir / "CHANGELOG.md").exists()
-    assert (cards / "ankigen.release.json").read_text().count('"version": "1.0.0"') == 1
+    assert (cards / "ankigen.release.json").read_text().count('"version": "1.0.1"') == 1
     assert not (workdir / "output").exists()
 
 
@@ -232,7 +232,7 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
     result = runner.invoke(main, ["release", "patch"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/ankigen.lock:1: cards/ankigen.lock is missing or empty, but version 1.0.0 was "
+        "cards/ankigen.lock:1: cards/ankigen.lock is missing or empty, but version 1.0.1 was "
         "released: a build would stamp every card as new, and learners' own edits to them "
         "would be overwritten; restore ankigen.lock from version control (`git checkout -- "
         "cards/ankigen.lock`)"
@@ -240,13 +240,13 @@ def test_a_release_without_the_lock_of_the_last_one_is_refused(workdir, runner):
     lock.write_text(re.sub(r'(?m)^    "ML0027": .*\n', "", text), encoding="utf-8")
     result = runner.invoke(main, ["release", "patch"])
     assert result.exit_code == 1
-    assert "cards/ankigen.lock does not know ML0027, released in version 1.0.0" in result.stderr
+    assert "cards/ankigen.lock does not know ML0027, released in version 1.0.1" in result.stderr
     assert (cards / "deck.yaml").read_bytes() == deck_before
     assert not (workdir / "output").exists()
     lock.unlink()
     result = runner.invoke(main, ["build"])  # a plain build stops too
     assert result.exit_code == 1
-    assert "cards/ankigen.lock is missing or empty, but version 1.0.0" in result.stderr
+    assert "cards/ankigen.lock is missing or empty, but version 1.0.1" in result.stderr
 
 
 def test_release_bumps_only_the_version_line(workdir, runner):
@@ -254,7 +254,7 @@ def test_release_bumps_only_the_version_line(workdir, runner):
     before = deck.read_text()
     assert runner.invoke(main, ["release", "patch", "--allow-empty"]).exit_code == 0
     after = deck.read_text()
-    assert after == re.sub(r"(?m)^version: 1\.0\.0", "version: 1.0.1", before)
+    assert after == re.sub(r"(?m)^version: 1\.0\.1", "version: 1.0.2", before)
     assert "# The deck's identity." in after
 
 
@@ -266,7 +266,7 @@ def test_the_tool_reports_its_version(runner):
 
 def test_a_broken_package_of_the_same_version_is_simply_rebuilt(workdir, runner):
     assert runner.invoke(main, ["build"]).exit_code == 0
-    package = workdir / "output" / PACKAGE.format("1.0.0")
+    package = workdir / "output" / PACKAGE.format("1.0.1")
     good = package.read_bytes()
     package.write_bytes(good[: len(good) // 2])  # a copy cut short
     result = runner.invoke(main, ["build", "--no-cache"])
@@ -294,14 +294,14 @@ def test_a_release_with_no_change_is_refused_unless_allowed(workdir, runner):
     result = runner.invoke(main, ["release", "patch"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.yaml:4: no card changed since version 1.0.0: there is nothing to release; "
+        "cards/deck.yaml:4: no card changed since version 1.0.1: there is nothing to release; "
         "edit the cards first, or run `ankigen release patch --allow-empty` to publish the "
         "same cards under a new version"
     )
     assert deck.read_bytes() == before and not (workdir / "output").exists()
     result = runner.invoke(main, ["release", "patch", "--allow-empty"])  # the way out it names
     assert result.exit_code == 0, result.output
-    assert "Released 1.0.1 (was 1.0.0): 0 added, 0 changed, 0 retired" in result.stdout
+    assert "Released 1.0.2 (was 1.0.1): 0 added, 0 changed, 0 retired" in result.stdout
 
 
 def test_a_patch_that_adds_a_card_is_refused_and_minor_is_named(workdir, runner):
@@ -313,13 +313,13 @@ def test_a_patch_that_adds_a_card_is_refused_and_minor_is_named(workdir, runner)
     result = runner.invoke(main, ["release", "patch"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.yaml:4: 1.0.1 would be a patch release after 1.0.0, but ML0099 is new, "
+        "cards/deck.yaml:4: 1.0.2 would be a patch release after 1.0.1, but ML0099 is new, "
         "which needs a minor release: run `ankigen release minor` (releases 1.1.0)"
     )
     assert (cards / "ankigen.lock").read_bytes() == lock_before
     result = runner.invoke(main, ["release", "minor"])
     assert result.exit_code == 0, result.output
-    assert "Released 1.1.0 (was 1.0.0): 1 added" in result.stdout
+    assert "Released 1.1.0 (was 1.0.1): 1 added" in result.stdout
 
 
 def test_a_release_message_reaches_the_changelog_and_the_deck_description(workdir, runner):
@@ -329,7 +329,7 @@ def test_a_release_message_reaches_the_changelog_and_the_deck_description(workdi
     message = "Clearer answers <b>& fewer typos</b>."
     result = runner.invoke(main, ["release", "patch", "-m", message])
     assert result.exit_code == 0, result.output
-    assert f"## {DECK_NAME} 1.0.1 — " in (workdir / "CHANGELOG.md").read_text()
+    assert f"## {DECK_NAME} 1.0.2 — " in (workdir / "CHANGELOG.md").read_text()
     assert f"\n{message}\n" in (workdir / "CHANGELOG.md").read_text()
     notes = json.loads((cards / "ankigen.release.json").read_text())["notes"]
     assert notes.startswith("<p>Clearer answers &lt;b&gt;&amp; fewer typos&lt;/b&gt;.</p>")
@@ -373,7 +373,7 @@ def test_a_dry_run_says_what_a_release_would_do_and_writes_nothing(
     assert _every_file(workdir, private_cache_home) == before
     lines = result.stdout.splitlines()
     assert lines[0] == "Dry run: nothing was written. The changelog entry would be:"
-    assert lines[2].startswith(f"## {DECK_NAME} 1.0.1 — ")
+    assert lines[2].startswith(f"## {DECK_NAME} 1.0.2 — ")
     assert lines[4:9] == ["Typos fixed.", "", "### Changed", "", "- ML0027 Leaky ReLU (Answer)"]
     assert result.stdout.endswith("updated notes (1):\n  ML0027: Answer\nuntouched notes: 9\n")
     released = runner.invoke(main, ["release", "patch", "-m", "Typos fixed."])
@@ -382,7 +382,7 @@ def test_a_dry_run_says_what_a_release_would_do_and_writes_nothing(
     assert entry.startswith("\n".join(lines[2:9])[: len(lines[2]) - 10])  # the same heading
     assert "\n".join(lines[4:9]) in entry
     refused = runner.invoke(main, ["release", "patch", "--dry-run"])  # the same refusals
-    assert refused.exit_code == 1 and "no card changed since version 1.0.1" in refused.stderr
+    assert refused.exit_code == 1 and "no card changed since version 1.0.2" in refused.stderr
 
 
 def test_a_release_stamps_what_it_releases_at_its_own_time(workdir):
@@ -437,7 +437,7 @@ def test_an_edit_built_and_undone_before_the_release_overwrites_no_learners_edit
     edit(cards, "ML0028", "Softmax", "The softmax")
     result = release(cards, workdir / "output", "patch", now=1_900_000_200)
     assert [i for i, _, _ in result.changes.changed] == ["ML0028"]
-    assert read_lock(cards / "ankigen.lock").cards["ML0029"] == before  # as released in 1.0.0
+    assert read_lock(cards / "ankigen.lock").cards["ML0029"] == before  # as released in 1.0.1
     log = import_package(collection, result.build.output)
     assert [n.fields[0] for n in log.updated] == ["ML0028"]
     assert notes_by_id_field(collection)["ML0029"]["Answer"] == "My own mnemonic."
@@ -453,7 +453,7 @@ def test_a_development_build_imported_by_its_author_is_updated_by_the_next_relea
     import_package(collection, build(cards, workdir / "output", now=1_900_000_000).output)
     edit(cards, "ML0029", "In machine learning", "In ML")
     dev = build(cards, workdir / "output", now=1_900_000_100)
-    assert dev.development and dev.output.name == PACKAGE.format("1.0.0-dev")
+    assert dev.development and dev.output.name == PACKAGE.format("1.0.1-dev")
     log = import_package(collection, dev.output)
     assert [n.fields[0] for n in log.updated] == ["ML0029"]
     deck = collection.decks.by_name(DECK_NAME)
@@ -465,4 +465,4 @@ def test_a_development_build_imported_by_its_author_is_updated_by_the_next_relea
     notes = notes_by_id_field(collection)
     assert len(notes) == 10 and "In statistics" in notes["ML0029"]["Answer"]
     desc = collection.decks.by_name(DECK_NAME)["desc"]
-    assert "development build" not in desc and "Version 1.0.1" in desc
+    assert "development build" not in desc and "Version 1.0.2" in desc

@@ -76,18 +76,18 @@ def test_edit_build_edit_build_then_release_and_the_release_never_changes(workdi
     cards, out = workdir / "cards", workdir / "output"
     first = runner.invoke(main, ["build"])
     assert first.exit_code == 0 and first.stderr == ""
-    assert first.stdout.startswith(f"Built output/{PACKAGE.format('1.0.0')}: 10 cards")
-    released = (out / PACKAGE.format("1.0.0")).read_bytes()
+    assert first.stdout.startswith(f"Built output/{PACKAGE.format('1.0.1')}: 10 cards")
+    released = (out / PACKAGE.format("1.0.1")).read_bytes()
     for old, new in [("In machine learning", "In ML"), ("In ML", "In statistics")]:
         edit(cards, "ML0029", old, new)
         built = runner.invoke(main, ["build"])
         assert built.exit_code == 0 and built.stderr == "", built.output
-        assert (out / PACKAGE.format("1.0.0")).read_bytes() == released
-    assert (out / PACKAGE.format("1.0.0-dev")).is_file()
+        assert (out / PACKAGE.format("1.0.1")).read_bytes() == released
+    assert (out / PACKAGE.format("1.0.1-dev")).is_file()
 
     made = runner.invoke(main, ["release", "minor"])
     assert made.exit_code == 0, made.output
-    assert made.stdout.startswith("Released 1.1.0 (was 1.0.0): 0 added, 1 changed, 0 retired")
+    assert made.stdout.startswith("Released 1.1.0 (was 1.0.1): 0 added, 1 changed, 0 retired")
     v110 = (out / PACKAGE.format("1.1.0")).read_bytes()
     again = runner.invoke(main, ["build"])  # the release's sources: its package, unchanged
     assert again.exit_code == 0 and "development" not in again.stdout
@@ -98,7 +98,7 @@ def test_edit_build_edit_build_then_release_and_the_release_never_changes(workdi
     assert built.exit_code == 0 and built.stderr == ""
     assert built.stdout.startswith(f"Built output/{PACKAGE.format('1.1.0-dev')} (a development")
     assert (out / PACKAGE.format("1.1.0")).read_bytes() == v110
-    assert (out / PACKAGE.format("1.0.0")).read_bytes() == released
+    assert (out / PACKAGE.format("1.0.1")).read_bytes() == released
 
 
 def test_a_version_raised_by_hand_is_released_by_release_alone(workdir, runner):
@@ -114,7 +114,7 @@ def test_a_version_raised_by_hand_is_released_by_release_alone(workdir, runner):
 
     made = runner.invoke(main, ["release"])
     assert made.exit_code == 0, made.output
-    assert made.stdout.startswith("Released 1.1.0 (was 1.0.0): 1 added, 0 changed, 0 retired")
+    assert made.stdout.startswith("Released 1.1.0 (was 1.0.1): 1 added, 0 changed, 0 retired")
     assert (cards / "deck.yaml").read_bytes() == deck_before  # it already said 1.1.0
     assert released_version(cards) == "1.1.0" and (out / PACKAGE.format("1.1.0")).is_file()
 
@@ -140,13 +140,13 @@ def test_a_hand_raised_version_put_back_traps_no_one(workdir, runner):
     edit(cards, "ML0029", "In machine learning", "In ML")
     set_version(cards, "1.1.0")
     assert runner.invoke(main, ["build"]).exit_code == 0
-    set_version(cards, "1.0.0")
+    set_version(cards, "1.0.1")
     for command in (["check"], ["build"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 0 and result.stderr == "", result.output
     made = runner.invoke(main, ["release", "patch"])
     assert made.exit_code == 0, made.output
-    assert released_version(cards) == "1.0.1"
+    assert released_version(cards) == "1.0.2"
 
 
 def test_a_hand_raised_version_too_small_for_the_changes_names_both_ways_out(workdir, runner):
@@ -154,10 +154,10 @@ def test_a_hand_raised_version_too_small_for_the_changes_names_both_ways_out(wor
     (next(cards.rglob("ML0027-*.md")).parent / "ML0099-new.md").write_text(
         NEW_CARD.replace("DL0005", "ML0099"), encoding="utf-8"
     )
-    set_version(cards, "1.0.1")
+    set_version(cards, "1.0.2")
     message = refused(runner.invoke(main, ["release"]))
     assert message == (
-        "cards/deck.yaml:4: 1.0.1 would be a patch release after 1.0.0, but ML0099 is new, "
+        "cards/deck.yaml:4: 1.0.2 would be a patch release after 1.0.1, but ML0099 is new, "
         "which needs a minor release: put `version: 1.1.0` in deck.yaml and run `ankigen "
         "release`, or run `ankigen release minor` (releases 1.1.0)"
     )
@@ -174,9 +174,9 @@ def test_a_version_below_the_last_release_names_the_version_to_put_back(workdir,
     for command in (["check"], ["build"]):
         message = refused(runner.invoke(main, command))
         assert message == (
-            "cards/deck.yaml:4: version 0.9.0 is lower than 1.0.0, the last release "
+            "cards/deck.yaml:4: version 0.9.0 is lower than 1.0.1, the last release "
             "(ankigen.release.json): `version` is the last release, and `ankigen release` "
-            "raises it; put `version: 1.0.0` back"
+            "raises it; put `version: 1.0.1` back"
         )
     (wanted,) = VERSION_EDIT.findall(message)
     set_version(cards, wanted)
@@ -218,7 +218,7 @@ def test_a_dry_run_writes_nothing_and_says_what_a_release_would(workdir, runner)
     trial = runner.invoke(main, ["release", "patch", "--dry-run", "-m", "Shorter wording."])
     assert trial.exit_code == 0, trial.output
     assert tree(workdir) == before
-    assert "## ML and DL Interview Questions 1.0.1 — " in trial.stdout
+    assert "## ML and DL Interview Questions 1.0.2 — " in trial.stdout
     assert "Shorter wording." in trial.stdout
     assert "updated notes (1):" in trial.stdout and "ML0029" in trial.stdout
 
@@ -237,7 +237,7 @@ def test_a_release_recorded_by_an_older_ankigen_builds_as_development_until_the_
     assert "package" not in json.loads(text)
     first = runner.invoke(main, ["build"])
     assert first.exit_code == 0 and "(a development build, not a release)" in first.stdout
-    assert not (out / PACKAGE.format("1.0.0")).exists()
+    assert not (out / PACKAGE.format("1.0.1")).exists()
     edit(cards, "ML0029", "In machine learning", "In ML")
     made = runner.invoke(main, ["release", "patch"])
     assert made.exit_code == 0, made.output
@@ -256,7 +256,7 @@ def test_a_first_release_ships_no_tombstone_of_a_card_no_one_ever_had(workdir, r
     made = runner.invoke(main, ["release"])
     assert made.exit_code == 0, made.output
     assert "ML0031" not in json.loads((cards / "ankigen.lock").read_text())["retired"]
-    with zipfile.ZipFile(workdir / "output" / PACKAGE.format("1.0.0")) as archive:
+    with zipfile.ZipFile(workdir / "output" / PACKAGE.format("1.0.1")) as archive:
         archive.extract("collection.anki2", workdir)
     with sqlite3.connect(workdir / "collection.anki2") as db:
         ids = sorted(row[0].split("\x1f")[0] for row in db.execute("select flds from notes"))
@@ -337,7 +337,7 @@ def test_a_version_ending_in_dev_is_refused_with_another_name(workdir, runner):
 def test_a_broken_release_record_names_the_way_out(workdir, runner, version):
     record = workdir / "cards" / "ankigen.release.json"
     text = record.read_text(encoding="utf-8")
-    record.write_text(text.replace('"version": "1.0.0"', f'"version": {version}'), "utf-8")
+    record.write_text(text.replace('"version": "1.0.1"', f'"version": {version}'), "utf-8")
     for command in (["build"], ["release", "patch"], ["release"]):
         message = refused(runner.invoke(main, command))
         assert message.startswith("cards/ankigen.release.json:1: corrupt release manifest")
@@ -347,13 +347,13 @@ def test_a_broken_release_record_names_the_way_out(workdir, runner, version):
 def test_a_version_below_the_last_release_is_named_so_by_release(workdir, runner):
     set_version(workdir / "cards", "0.9.0")
     message = refused(runner.invoke(main, ["release"]))
-    assert "version 0.9.0 is lower than 1.0.0, the last release" in message
-    assert "put `version: 1.0.0` back" in message
+    assert "version 0.9.0 is lower than 1.0.1, the last release" in message
+    assert "put `version: 1.0.1` back" in message
 
 
 def test_a_release_whose_package_file_exists_with_other_content_names_a_way_out(workdir, runner):
-    """The release was undone in git (the record says 1.0.0 again) but its package, maybe
-    published, is still there: releasing 1.0.1 again must not overwrite it."""
+    """The release was undone in git (the record says 1.0.1 again) but its package, maybe
+    published, is still there: releasing 1.0.2 again must not overwrite it."""
     cards, out = workdir / "cards", workdir / "output"
     edit(cards, "ML0029", "In machine learning", "In ML")
     before = tree(cards)
@@ -361,17 +361,17 @@ def test_a_release_whose_package_file_exists_with_other_content_names_a_way_out(
     deck = (cards / "deck.yaml").read_bytes()
     lock = (cards / "ankigen.lock").read_bytes()
     assert runner.invoke(main, ["release", "patch"]).exit_code == 0
-    published = (out / PACKAGE.format("1.0.1")).read_bytes()
+    published = (out / PACKAGE.format("1.0.2")).read_bytes()
     (cards / "ankigen.release.json").write_bytes(record)  # as `git checkout` would
     (cards / "deck.yaml").write_bytes(deck)
     (cards / "ankigen.lock").write_bytes(lock)
     assert tree(cards) == before
     edit(cards, "ML0028", "Softmax", "The softmax")
     message = refused(runner.invoke(main, ["release", "patch"]))
-    assert "than the release 1.0.1 about to be made" in message
-    assert (out / PACKAGE.format("1.0.1")).read_bytes() == published
-    set_version(cards, "1.0.2")  # the way out for a published file: raise it by hand
+    assert "than the release 1.0.2 about to be made" in message
+    assert (out / PACKAGE.format("1.0.2")).read_bytes() == published
+    set_version(cards, "1.0.3")  # the way out for a published file: raise it by hand
     made = run(runner, named_command(message))
     assert made.exit_code == 0, made.output
-    assert released_version(cards) == "1.0.2"
-    assert (out / PACKAGE.format("1.0.1")).read_bytes() == published
+    assert released_version(cards) == "1.0.3"
+    assert (out / PACKAGE.format("1.0.2")).read_bytes() == published

@@ -44,7 +44,7 @@ def test_cards_land_in_the_subdeck_of_their_category(cards, tmp_path, collection
         f"{DECK}::Machine Learning": 6,
     }
     parent = collection.decks.by_name(DECK)
-    assert parent is not None and "Version 1.0.0" in parent["desc"]
+    assert parent is not None and "Version 1.0.1" in parent["desc"]
 
 
 def test_switching_subdecks_on_moves_only_new_cards(cards, tmp_path, collection):

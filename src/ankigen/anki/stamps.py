@@ -11,7 +11,7 @@ shipped leaves no tombstone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Release:
     # ``None``: not known. A card a development build added and the author removed again
     # before this release leaves no tombstone: no learner ever had it
     shipped: frozenset[str] | None = None
+    # each card's time in the last release's package, where its record keeps it
+    released_mods: dict[str, int] = field(default_factory=dict)
 
 
 def stamp_release(
@@ -142,5 +144,6 @@ def _settle(cards: dict[str, CardStamp], release: Release) -> None:
         return  # an older release record: its time is unknown
     for card_id in sorted(release.unchanged & set(cards)):
         old = cards[card_id]
-        if old.mod > since:
-            cards[card_id] = replace(old, mod=since)
+        shipped = min(release.released_mods.get(card_id, since), since)
+        if old.mod > shipped:
+            cards[card_id] = replace(old, mod=shipped)

@@ -174,6 +174,11 @@ def release(
             package=result.identity,
             schemas={kind: schema for kind, schema in schemas.items() if schema},
             styles=styles,
+            cards={  # each note's time as shipped: an edit later undone goes back to it
+                card_id: replace(card, mod=built.cards[card_id].mod)
+                for card_id, card in new_manifest.cards.items()
+                if card_id in built.cards
+            },
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
     except BaseException:
@@ -204,6 +209,7 @@ def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
         version=changes.version,
         unchanged=unchanged,
         shipped=shipped,
+        released_mods={i: c.mod for i, c in last.cards.items() if c.mod is not None},
     )
 
 

@@ -30,6 +30,7 @@ class ReleasedCard:
     title: str
     fields: dict[str, str]
     tags: str
+    mod: int | None = None  # its note's ``mod`` in the release's package, where recorded
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,12 @@ def read_manifest(path: Path) -> ReleaseManifest:
             date=data["date"],
             notes=data.get("notes", ""),
             cards={
-                card_id: ReleasedCard(entry["title"], dict(entry["fields"]), entry["tags"])
+                card_id: ReleasedCard(
+                    entry["title"],
+                    dict(entry["fields"]),
+                    entry["tags"],
+                    None if entry.get("mod") is None else int(entry["mod"]),
+                )
                 for card_id, entry in data["cards"].items()
             },
             retired=dict(data.get("retired", {})),
@@ -230,7 +236,11 @@ def format_manifest(manifest: ReleaseManifest) -> str:
     """The manifest as JSON, one card per line."""
     cards = ",\n".join(
         f"    {json.dumps(card_id)}: "
-        + json.dumps({"title": c.title, "fields": c.fields, "tags": c.tags}, ensure_ascii=False)
+        + json.dumps(
+            {"title": c.title, "fields": c.fields, "tags": c.tags}
+            | ({} if c.mod is None else {"mod": c.mod}),
+            ensure_ascii=False,
+        )
         for card_id, c in sorted(manifest.cards.items())
     )
     head: dict[str, object] = {
