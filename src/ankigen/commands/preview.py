@@ -85,8 +85,8 @@ body.preview-page.dark { background: #121212; color: #ddd; }
 .face { min-width: 0; }
 .face > .label { font-size: 0.75em; text-transform: uppercase; color: #78909c; }
 .face > .card { padding: 0.8em; border: 1px solid #cfd8dc; border-radius: 4px; }
-.phone .faces { grid-template-columns: 360px; justify-content: start; }
-.phone .face { width: 360px; }
+.phone .faces { grid-template-columns: minmax(0, 360px); justify-content: start; }
+.phone .face { width: 100%; max-width: 360px; }
 .count { opacity: 0.8; }
 """
 
