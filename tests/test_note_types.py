@@ -269,3 +269,62 @@ def test_templates_of_the_authors_own_are_checked_at_their_line_and_reach_anki(
     assert result.stderr.splitlines()[0].startswith(
         "cards/templates/back.html:5: `{{Sources}}` names no field of this note type"
     )
+
+
+def test_a_released_card_moved_to_another_deck_is_a_warning_naming_both(
+    model_cards, tmp_path, runner, monkeypatch
+):
+    release(model_cards, tmp_path / "out", None, now=T1)
+    relu = model_cards / "DL" / "DL0002-relu.md"
+    moved = model_cards / "DL" / "CNN" / relu.name
+    moved.write_text(relu.read_text().replace("audio/relu.wav", "../audio/relu.wav"))
+    relu.unlink()
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "cards/DL/CNN/DL0002-relu.md:1: warning: card DL0002 was released in deck "
+        "'Model Deck::DL' and now goes to 'Model Deck::DL::CNN': Anki never moves a "
+        "learner's existing card on import, so learners who have it keep it where it was; "
+        "only new learners find it in the new deck (README: Subdecks)"
+    )
+
+
+def test_a_bad_deck_name_is_an_error_at_its_line(model_cards, runner, monkeypatch):
+    mean = model_cards / "ML" / "ML0001-mean.md"
+    _edit(mean, "deck: Basics::Statistics", "deck: Basics::::Statistics")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "cards/ML/ML0001-mean.md:5: `deck: Basics::::Statistics`: name up to 8 levels"
+    )
+
+
+def test_a_broken_deck_yaml_is_reported_alone_not_as_unknown_types_in_every_card(
+    model_cards, runner, monkeypatch
+):
+    _edit(model_cards / "deck.yaml", "deck_id: 1500000001\n", "")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cards/deck.yaml:1: missing required key 'deck_id'",
+        "ankigen: 1 problem found; nothing was written.",
+    ]
+
+
+def test_a_retired_card_of_a_declared_type_stays_a_note_of_that_type(
+    model_cards, tmp_path, collection
+):
+    first = release(model_cards, tmp_path / "out", None, now=T1)
+    import_package(collection, first.build.output)
+    (model_cards / "DL" / "CNN" / "DL0001-conv.md").unlink()
+    second = release(model_cards, tmp_path / "out", "major", now=T2)
+    log = import_package(collection, second.build.output)
+    assert ([n.fields[0] for n in log.updated], len(log.conflicting)) == (["DL0001"], 0)
+    tomb = notes_by_id(collection)["DL0001"]
+    assert tomb.note_type()["name"] == f"{DECK} reversed (ankigen)"
+    assert "Retired in version 2.0.0" in tomb["Question"] and tomb["Hint"] == ""
+    assert len(tomb.cards()) == 2
+    assert "+" not in " ".join(type_names(collection))
