@@ -82,7 +82,7 @@ def room_of(path: Path) -> str:
 
 def test_every_stage_is_a_folder_and_every_module_is_in_a_layer():
     loose = {p.stem for p in SRC.glob("*.py")}
-    assert loose == {"__init__", "__main__", "cli", "errors"}
+    assert loose == {"__init__", "__main__", "errors"}
     for path in modules():
         layer_of(room_of(path))
 

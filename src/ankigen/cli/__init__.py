@@ -1,0 +1,12 @@
+"""The command line: thin wrappers that call the library and turn its errors into messages.
+
+``base`` holds the ``ankigen`` group and what its commands share; each other module adds a
+few commands to it.
+"""
+
+from __future__ import annotations
+
+from ankigen.cli import building, cards, releasing  # noqa: F401 - each adds its commands
+from ankigen.cli.base import main
+
+__all__ = ["main"]
