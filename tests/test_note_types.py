@@ -165,7 +165,9 @@ def test_a_declared_types_schema_change_is_guarded_and_anki_does_what_check_says
     assert "Conv." not in notes_by_id(collection)["DL0001"]["Answer"]
 
 
-BAD_CARD = "---\nid: DL0009\ntitle: Bad\ntype: {type}\n---\n\n## Question\n\nQ\n\n## {section}\n\nA\n"
+BAD_CARD = (
+    "---\nid: DL0009\ntitle: Bad\ntype: {type}\n---\n\n## Question\n\nQ\n\n## {section}\n\nA\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -198,11 +200,17 @@ BAD_CARD = "---\nid: DL0009\ntitle: Bad\ntype: {type}\n---\n\n## Question\n\nQ\n
             "cards/DL/DL0002-relu.md:13: audio file audio/relu.wav not found",
         ),
         (
-            lambda cards: _edit(cards / "deck.yaml", "    base: basic\n    cards: [typein]", "    base: basic\n    cards: [typein, sideways]"),
+            lambda cards: _edit(
+                cards / "deck.yaml",
+                "    base: basic\n    cards: [typein]",
+                "    base: basic\n    cards: [typein, sideways]",
+            ),
             "cards/deck.yaml:20: note type typein: `cards` lists forward, reverse, typein",
         ),
         (
-            lambda cards: _edit(cards / "deck.yaml", "  typein:\n    id: 1500000004\n", "  typein:\n"),
+            lambda cards: _edit(
+                cards / "deck.yaml", "  typein:\n    id: 1500000004\n", "  typein:\n"
+            ),
             "cards/deck.yaml:17: note type typein needs a permanent `id:`",
         ),
     ],
@@ -256,9 +264,9 @@ def test_templates_of_the_authors_own_are_checked_at_their_line_and_reach_anki(
     import_package(collection, built.build.output)
     (card,) = notes_by_id(collection)["DL0001"].cards()
     assert '<div class="word"><p>What slides' in card.question()
-    assert [t["name"] for t in collection.models.by_name(f"{DECK} reversed (ankigen)")["tmpls"]] == [
-        "Recall"
-    ]
+    assert [
+        t["name"] for t in collection.models.by_name(f"{DECK} reversed (ankigen)")["tmpls"]
+    ] == ["Recall"]
 
     (templates / "back.html").write_text(
         "{{FrontSide}}\n<hr id=answer>\n{{Answer}}\n\n{{Sources}}\n", encoding="utf-8"
@@ -286,7 +294,7 @@ def test_a_released_card_moved_to_another_deck_is_a_warning_naming_both(
         "cards/DL/CNN/DL0002-relu.md:1: warning: card DL0002 was released in deck "
         "'Model Deck::DL' and now goes to 'Model Deck::DL::CNN': Anki never moves a "
         "learner's existing card on import, so learners who have it keep it where it was; "
-        "only new learners find it in the new deck (README: Subdecks)"
+        "only new learners find it in the new deck (README: Nested decks)"
     )
 
 
@@ -297,7 +305,7 @@ def test_a_bad_deck_name_is_an_error_at_its_line(model_cards, runner, monkeypatc
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(
-        "cards/ML/ML0001-mean.md:5: `deck: Basics::::Statistics`: name up to 8 levels"
+        "cards/ML/ML0001-mean.md:5: `deck: Basics::::Statistics`: a level is empty"
     )
 
 
@@ -328,3 +336,155 @@ def test_a_retired_card_of_a_declared_type_stays_a_note_of_that_type(
     assert "Retired in version 2.0.0" in tomb["Question"] and tomb["Hint"] == ""
     assert len(tomb.cards()) == 2
     assert "+" not in " ".join(type_names(collection))
+
+
+def test_a_retired_card_restored_as_another_type_is_an_error(
+    model_cards, tmp_path, runner, monkeypatch
+):
+    release(model_cards, tmp_path / "out", None, now=T1)
+    relu = model_cards / "DL" / "DL0002-relu.md"
+    text = relu.read_text(encoding="utf-8")
+    relu.unlink()
+    release(model_cards, tmp_path / "out", "major", now=T2)
+    basic = text.replace("type: reversed\n", "").split("## Source")[0]
+    relu.write_text(basic, encoding="utf-8")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "card DL0002 was built as a reversed card" in result.stderr.splitlines()[0]
+
+
+OPTIONAL_REVERSE = """\
+  optional:
+    id: 1500000006
+    base: basic
+    fields: [AddReverse]
+    templates:
+      Forward: {front: tpl/fwd.html, back: tpl/back.html}
+      Reverse: {front: tpl/rev.html, back: tpl/back.html}
+"""
+
+
+def _optional_reverse(cards: Path, rev_front: str) -> None:
+    (cards / "tpl").mkdir()
+    (cards / "tpl" / "fwd.html").write_text("{{Question}}\n", encoding="utf-8")
+    (cards / "tpl" / "back.html").write_text("{{FrontSide}}<hr id=answer>{{Answer}}\n")
+    (cards / "tpl" / "rev.html").write_text(rev_front, encoding="utf-8")
+    yaml = cards / "deck.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + OPTIONAL_REVERSE, encoding="utf-8")
+    for card_id, add in (("ML0005", ""), ("ML0006", "\n## AddReverse\n\nyes\n")):
+        (cards / "ML" / f"{card_id}-x.md").write_text(
+            f"---\nid: {card_id}\ntitle: T{card_id}\ntype: optional\n---\n\n## Question\n\n"
+            f"Q {card_id}\n\n## Answer\n\nA {card_id}\n{add}",
+            encoding="utf-8",
+        )
+
+
+def test_a_card_whose_template_front_shows_nothing_is_not_made(model_cards, tmp_path, collection):
+    _optional_reverse(model_cards, "{{#AddReverse}}{{Answer}}{{/AddReverse}}\n")
+    built = release(model_cards, tmp_path / "out", None, now=T1)
+    import_package(collection, built.build.output)
+    notes = notes_by_id(collection)
+    assert [c.ord for c in notes["ML0005"].cards()] == [0]
+    assert sorted(c.ord for c in notes["ML0006"].cards()) == [0, 1]
+    assert not collection.get_empty_cards().notes  # Anki finds no blank card
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        (
+            "{{Answer}}<script>fetch('https://evil.example/')</script>\n",
+            "cards/tpl/rev.html:1: <script> could run a script",
+        ),
+        (
+            '{{Answer}}\n<img src="https://evil.example/p.png">\n',
+            "cards/tpl/rev.html:2: src='https://evil.example/p.png' on <img> names an address",
+        ),
+        ('<b onclick="x()">{{Answer}}</b>\n', "cards/tpl/rev.html:1: onclick= on <b> would run"),
+        (
+            "{{#AddReverse}}\n{{Answer}}\n",
+            "cards/tpl/rev.html:1: `{{#AddReverse}}` is never closed",
+        ),
+        (
+            "{{Answer}}\n{{/AddReverse}}\n",
+            "cards/tpl/rev.html:2: `{{/AddReverse}}` closes a section",
+        ),
+        ("<div>What is it?</div>\n", "cards/tpl/rev.html:1: the front names no field"),
+    ],
+    ids=["script", "remote-image", "handler", "unclosed", "stray-close", "no-field"],
+)
+def test_an_authors_template_that_could_harm_or_break_is_an_error_at_its_line(
+    model_cards, runner, monkeypatch, front, expected
+):
+    _optional_reverse(model_cards, front)
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert any(line.startswith(expected) for line in result.stderr.splitlines()), result.stderr
+    assert not (model_cards.parent / "output").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    base: basic\n    cards: [forward, reverse]",
+            "    base: [basic]\n    cards: [forward, reverse]",
+            "cards/deck.yaml:14: note type reversed: `base` must be basic or cloze",
+        ),
+        (
+            "css: theme/deck.css",
+            "css: theme/nothing.css",
+            "cards/deck.yaml:10: stylesheet 'theme/nothing.css' is not there",
+        ),
+    ],
+    ids=["base-a-list", "stylesheet-missing"],
+)
+def test_bad_type_settings_are_messages_not_tracebacks(
+    model_cards, runner, monkeypatch, old, new, expected
+):
+    _edit(model_cards / "deck.yaml", old, new)
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[0].startswith(expected), result.stderr
+
+
+def test_duplicate_or_empty_template_names_are_errors(model_cards, runner, monkeypatch):
+    _optional_reverse(model_cards, "{{Answer}}\n")
+    _edit(model_cards / "deck.yaml", "      Reverse: {front", "      forward: {front")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "note type optional: template 'forward' is named twice" in result.stderr
+
+
+def test_switching_subdecks_on_after_a_release_warns_for_every_moved_card(
+    model_cards, tmp_path, runner, monkeypatch
+):
+    _edit(model_cards / "deck.yaml", "subdecks: folders\n", "")
+    release(model_cards, tmp_path / "out", None, now=T1)
+    _edit(model_cards / "deck.yaml", "css: theme", "subdecks: folders\ncss: theme")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    moved = [line for line in result.stderr.splitlines() if "was released in deck" in line]
+    assert len(moved) == 3  # ML0001 names its deck itself
+    assert (
+        "card DL0001 was released in deck 'Model Deck' and now goes to 'Model Deck::DL::CNN'"
+        in moved[0]
+    )
+
+
+def test_a_folder_that_cannot_name_a_subdeck_is_an_error_at_the_card(
+    model_cards, runner, monkeypatch
+):
+    folder = model_cards / "ML" / "A<b>"
+    folder.mkdir()
+    (model_cards / "ML" / "ML0002-code.md").rename(folder / "ML0002-code.md")
+    monkeypatch.chdir(model_cards.parent)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "cards/ML/A<b>/ML0002-code.md:1: its folder 'ML/A<b>' cannot name its subdeck"
+    )

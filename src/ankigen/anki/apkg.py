@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ankigen.errors import AnkigenError, Problem, display_path
 
 LAYOUTS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+# The most a package's collection may unpack to. A 50,000-card deck's is about 90 MB; a
+# package that unpacks to more is refused as it streams to disk, never held in memory.
+MAX_COLLECTION_BYTES = 1 << 30
+CHUNK = 1 << 20
+# what reading a damaged or foreign package can raise, each turned into one message
+UNREADABLE = (
+    sqlite3.Error,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    UnicodeDecodeError,
+)
 
 
 @dataclass(frozen=True)
@@ -73,51 +93,87 @@ class PackageContents:
 
 
 def read_package(path: Path) -> PackageContents:
-    """Read ``path``; an unreadable or foreign file is an ``AnkigenError`` naming it."""
+    """Read ``path``; an unreadable, foreign, damaged or oversized file is an
+    ``AnkigenError`` naming it. Memory stays bounded whatever the file holds: the
+    collection streams to a temporary file, at most ``MAX_COLLECTION_BYTES``."""
     shown = display_path(path)
 
     def fail(message: str) -> AnkigenError:
-        return AnkigenError([Problem(shown, 1, message)])
+        return AnkigenError([Problem(shown, 1, f"not an Anki package (.apkg): {message}")])
 
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block, a device never end
+            raise fail("not a regular file")
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, *UNREADABLE) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip file"
-        raise fail(f"not an Anki package (.apkg): {reason}") from None
+        raise fail(reason) from None
     with archive, tempfile.TemporaryDirectory(prefix="ankigen-") as work:
         names = set(archive.namelist())
         layout = next((name for name in LAYOUTS if name in names), None)
         if layout is None:
-            raise fail("not an Anki package (.apkg): it holds no collection")
-        data = archive.read(layout)
-        if layout.endswith("b"):
-            data = _unzstd(data, fail)
+            raise fail("it holds no collection")
         db_path = Path(work) / "collection.db"
-        db_path.write_bytes(data)
+        _unpack(archive, layout, db_path, fail)
         try:
-            with sqlite3.connect(db_path) as db:
+            with closing(sqlite3.connect(db_path)) as db:
                 if layout.endswith("b"):
                     note_types = _note_types_schema18(db)
                 else:
                     note_types = _note_types_schema11(db)
                 notes = {
-                    guid: NoteInfo(guid, mid, mod, tuple(flds.split("\x1f")), tuple(tags.split()))
+                    str(guid): NoteInfo(
+                        str(guid),
+                        int(mid),
+                        int(mod),
+                        tuple(str(flds).split("\x1f")),
+                        tuple(str(tags).split()),
+                    )
                     for guid, mid, mod, tags, flds in db.execute(
                         "select guid, mid, mod, tags, flds from notes order by id"
                     )
                 }
-        except (sqlite3.DatabaseError, ValueError, KeyError) as exc:
-            raise fail(f"not an Anki package (.apkg): unreadable collection ({exc})") from None
+        except UNREADABLE as exc:
+            raise fail(f"unreadable collection ({type(exc).__name__}: {str(exc)[:200]})") from None
     return PackageContents(note_types, notes)
 
 
-def _unzstd(data: bytes, fail: Callable[[str], AnkigenError]) -> bytes:
-    import zstandard  # only packages from Anki 2.1.50+ need it
-
+def _unpack(
+    archive: zipfile.ZipFile, layout: str, target: Path, fail: Callable[[str], AnkigenError]
+) -> None:
+    """Stream the collection ``layout`` of ``archive`` to ``target``, decompressed (zstd for
+    the newest layout), refusing more than ``MAX_COLLECTION_BYTES``."""
+    written = 0
     try:
-        return zstandard.ZstdDecompressor().stream_reader(data).read()
-    except zstandard.ZstdError as exc:
-        raise fail(f"not an Anki package (.apkg): {exc}") from None
+        with archive.open(layout) as member, target.open("wb") as out:
+            source: Any = member
+            if layout.endswith("b"):
+                import zstandard  # only packages from Anki 2.1.50+ need it
+
+                source = zstandard.ZstdDecompressor().stream_reader(member)
+            while chunk := source.read(CHUNK):
+                written += len(chunk)
+                if written > MAX_COLLECTION_BYTES:
+                    raise fail(
+                        f"its collection unpacks to more than {MAX_COLLECTION_BYTES >> 20} MB "
+                        "(a damaged or hostile file); ask its author for the package again"
+                    )
+                out.write(chunk)
+    except AnkigenError:
+        raise
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        RuntimeError,
+        NotImplementedError,
+        *UNREADABLE,
+    ) as exc:
+        reason = str(exc)[:200] or type(exc).__name__
+        raise fail(f"its collection cannot be unpacked ({reason})") from None
+    except Exception as exc:  # zstandard.ZstdError and other decompressor failures
+        raise fail(f"its collection cannot be unpacked ({str(exc)[:200]})") from None
 
 
 def _note_types_schema11(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:

@@ -133,10 +133,10 @@ def assemble(
     """
     if lock.note_type is None:
         raise ValueError("the lock must be updated before assembling")
-    templates = {spec.kind: len(spec.templates) for spec in declared}
+    specs = {spec.kind: spec for spec in declared}
     decks = Decks(config)
     notes = [
-        card_note(config, card, lock.cards[card.id], position, decks, templates)
+        card_note(config, card, lock.cards[card.id], position, decks, specs.get(card.kind))
         for position, card in enumerate(sorted(cards, key=lambda c: c.id), start=1)
     ]
     for position, (card_id, tomb) in enumerate(sorted(lock.retired.items()), len(notes) + 1):
@@ -275,23 +275,26 @@ def card_note(
     stamp: CardStamp,
     position: int,
     decks: Decks | None = None,
-    templates: dict[str, int] | None = None,
+    declared: NoteTypeSpec | None = None,
 ) -> NoteRecord:
     """The note of a card: ids and time from its ``stamp`` in the lock, ``position`` among
     new cards (the card's place in id order, from 1), its subdeck's id from ``decks``, and
-    as many cards as its type has ``templates`` (by kind; a built-in type's one, or a cloze
-    note's deletions)."""
+    its cards: a cloze note's deletions, or those its ``declared`` type makes of it
+    (``NoteTypeSpec.ords_for``), or the one card of a built-in type."""
+    fields = note_fields(card)
     return NoteRecord(
         card_id=card.id,
         guid_key=(str(config.deck_id), card.id),
         note_id=stamp.note_id,
         mod=stamp.mod,
-        fields=note_fields(card),
+        fields=fields,
         tags=note_tags(card),
         position=position,
         kind=card.kind,
         deck_id=(decks or Decks(config)).place(config.card_deck(card.category, card.deck)),
-        card_ords=card_ords(card.clozes, (templates or {}).get(card.kind, 1)),
+        card_ords=card_ords(card.clozes)
+        if card.clozes or not declared
+        else declared.ords_for(fields),
     )
 
 
@@ -310,10 +313,11 @@ def tombstone_note(
     )
     kind = tomb.kind or kind_of_note(tomb.clozes)
     spec = next((s for s in declared if s.kind == kind), None)
-    templates = 1
-    if spec is not None:  # a declared type's note: its own fields empty, every card
+    ords = card_ords(tomb.clozes)
+    if spec is not None:  # a declared type's note: its own fields empty
         fields = fields + ("",) * (len(spec.fields) - len(fields))
-        templates = len(spec.templates)
+        if not tomb.clozes:
+            ords = spec.ords_for(fields) or (0,)
     category = card_id.rstrip("0123456789")
     return NoteRecord(
         card_id=card_id,
@@ -325,7 +329,7 @@ def tombstone_note(
         position=position,
         kind=kind,
         deck_id=decks.place(tomb.deck or config.card_deck(category, "")),
-        card_ords=card_ords(tomb.clozes, templates),
+        card_ords=ords,
     )
 
 
@@ -382,10 +386,9 @@ def package_header(
     )
 
 
-def card_ords(clozes: tuple[int, ...], templates: int = 1) -> tuple[int, ...]:
-    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one per
-    template of its note type."""
-    return tuple(number - 1 for number in clozes) or tuple(range(templates))
+def card_ords(clozes: tuple[int, ...]) -> tuple[int, ...]:
+    """The card ordinals of a note: one per deletion number (``c1`` → 0), or one card."""
+    return tuple(number - 1 for number in clozes) or (0,)
 
 
 def deck_media(

@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from ankigen.anki.templates import front_shows
 from ankigen.anki.theme import THEME_CSS
 from ankigen.source.layout import BASIC, CLOZE, PER_DELETION
 from ankigen.source.notetypes import HINT, DeclaredType
@@ -43,7 +44,8 @@ BACK = """\
 <hr id="answer">
 <div class="ankigen answer">{{Answer}}</div>"""
 
-CSS = """\
+CSS = (
+    """\
 .card {
   font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
     sans-serif;
@@ -89,7 +91,9 @@ img { max-width: 100%; height: auto; }
 .nightMode .field-name { color: #a8abb0; }
 #typeans, .typeans { width: 100%; box-sizing: border-box; margin-top: 0.8em;
   font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1em; }
-""" + THEME_CSS  # code colours, night mode and scroll cues (``anki.theme``)
+"""
+    + THEME_CSS
+)  # code colours, night mode and scroll cues (``anki.theme``)
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,18 @@ class NoteTypeSpec:
     def field_names(self) -> tuple[str, ...]:
         """The field names, in order."""
         return tuple(name for name, _ in self.fields)
+
+    def ords_for(self, values: tuple[str, ...]) -> tuple[int, ...]:
+        """The cards Anki makes of a note with these field ``values`` (not for a cloze
+        note): one per template whose front shows a filled field (``anki.templates``)."""
+        if len(self.templates) == 1 and self.kind in FIELDS_OF:
+            return (0,)  # a built-in type: its one front shows a field every card fills
+        fields = dict(zip(self.field_names, values, strict=False))
+        return tuple(
+            index
+            for index, (_, _, front, _) in enumerate(self.templates)
+            if front_shows(front, fields)
+        )
 
 
 def basic_note_type(note_type_id: int, deck_name: str) -> NoteTypeSpec:

@@ -49,7 +49,9 @@ from ankigen.util.atomic import atomic_write_bytes
 
 RECORD = "build.json"
 RACY_SECONDS = 3  # a file changed this recently is read again by the next snapshot
-NOT_INPUTS = frozenset({".git", ".hg", ".svn"})  # version control: read by no build
+# version control, and ankigen's own files in the cards folder (``release.journal``): read
+# by no build
+NOT_INPUTS = frozenset({".git", ".hg", ".svn", ".ankigen-release.json"})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ankigen.anki.lock import Lock
 from ankigen.errors import Problem
 from ankigen.release.changelog import ReleaseManifest
 from ankigen.render.card import RenderedCard
@@ -19,19 +18,19 @@ from ankigen.source.config import DeckConfig
 
 
 def moved_card_problems(
-    lock: Lock, cards: Sequence[RenderedCard], released: ReleaseManifest, config: DeckConfig
+    cards: Sequence[RenderedCard], released: ReleaseManifest, config: DeckConfig
 ) -> list[Problem]:
-    """A warning for each released card whose deck differs from the one it was built in."""
+    """A warning for each card whose deck differs from the one the last release shipped it
+    in (a record from before releases kept decks knows none)."""
     problems = []
     for card in cards:
-        old = lock.cards.get(card.id)
-        if old is None or card.id not in released.cards:
+        shipped = released.cards.get(card.id)
+        if shipped is None or shipped.deck is None:
             continue
-        if old.deck == card.deck:
-            continue
-        was = config.card_deck(card.category, old.deck)
         now = config.card_deck(card.category, card.deck)
-        where = f"{config.name}::{was}" if was else config.name
+        if shipped.deck == now:
+            continue
+        where = f"{config.name}::{shipped.deck}" if shipped.deck else config.name
         goes = f"{config.name}::{now}" if now else config.name
         problems.append(
             Problem.warning(
@@ -40,7 +39,7 @@ def moved_card_problems(
                 f"card {card.id} was released in deck {where!r} and now goes to {goes!r}: "
                 "Anki never moves a learner's existing card on import, so learners who have "
                 "it keep it where it was; only new learners find it in the new deck "
-                "(README: Subdecks)",
+                "(README: Nested decks)",
             )
         )
     return problems

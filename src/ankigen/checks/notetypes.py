@@ -8,8 +8,10 @@ a stylesheet names (fonts) go into the package's media (``render.stylesheet``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ankigen.anki.notes import note_fields
 from ankigen.anki.notetype import (
     NoteTypeSpec,
     basic_note_type,
@@ -18,8 +20,10 @@ from ankigen.anki.notetype import (
 )
 from ankigen.errors import Problem, display_path
 from ankigen.release.changelog import ReleaseManifest
+from ankigen.render.card import RenderedCard
 from ankigen.render.media import MediaFile
 from ankigen.render.stylesheet import load_stylesheet
+from ankigen.render.template_safety import template_hazards
 from ankigen.source.config import DeckConfig
 
 
@@ -53,10 +57,20 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
     problems: list[Problem] = []
     media: dict[str, MediaFile] = {}
 
-    def sheet(relative: str | None) -> str:
+    def sheet(relative: str | None, line: int) -> str:
         if relative is None:
             return ""
         path = cards_dir / relative
+        if not path.is_file():
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    line,
+                    f"stylesheet {relative!r} is not there: the path is relative to deck.yaml "
+                    "and stays in the cards folder, like theme/deck.css",
+                )
+            )
+            return ""
         found, wrong = load_stylesheet(path, cards_dir, display_path(path))
         problems.extend(wrong)
         if found is None:
@@ -64,7 +78,7 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
         media.update((item.name, item) for item in found.media)
         return found.css if found.css.endswith("\n") or not found.css else found.css + "\n"
 
-    deck_css = sheet(config.css)
+    deck_css = sheet(config.css, config.key_lines.get("css", 1))
     basic = basic_note_type(config.note_type_id, config.name)
     basic = replace(basic, css=basic.css + deck_css)
     cloze = None
@@ -72,9 +86,22 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
         cloze = cloze_note_type(config.cloze_note_type_id, config.name)
         cloze = replace(cloze, css=cloze.css + deck_css)
     declared = {
-        name: declared_note_type(declared, config.name, deck_css + sheet(declared.css))
+        name: declared_note_type(
+            declared, config.name, deck_css + sheet(declared.css, declared.line)
+        )
         for name, declared in config.note_types.items()
     }
+    for declared_type in config.note_types.values():
+        for template in declared_type.templates:
+            for text, shown in zip((template.front, template.back), template.files, strict=True):
+                problems.extend(
+                    Problem(
+                        shown,
+                        line,
+                        f"{what}: a note type's template runs on every learner's device; remove it",
+                    )
+                    for line, what in template_hazards(text)
+                )
     types = DeckTypes(basic, cloze, declared, tuple(media[name] for name in sorted(media)))
     return types, problems
 
@@ -102,6 +129,26 @@ def schema_problems(
                 "full sync; only a major release may ship this (`ankigen release major`). To "
                 "keep learners' notes updating, undo the change and declare a new type for "
                 "new cards instead",
+            )
+        )
+    return problems
+
+
+def cardless_problems(cards: Sequence[RenderedCard], types: DeckTypes) -> list[Problem]:
+    """An error for each card of a declared type of which Anki would make no card: none of
+    its templates' fronts shows a field the card fills (``NoteTypeSpec.ords_for``)."""
+    problems = []
+    for card in cards:
+        spec = types.declared.get(card.kind)
+        if spec is None or card.clozes or spec.ords_for(note_fields(card)):
+            continue
+        problems.append(
+            Problem(
+                card.shown,
+                1,
+                f"Anki would make no card of {card.id}: no template of note type {card.kind} "
+                "shows a field this card fills on its front; fill one (or change the "
+                "templates)",
             )
         )
     return problems

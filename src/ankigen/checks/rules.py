@@ -22,7 +22,7 @@ from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.checks.decks import moved_card_problems
-from ankigen.checks.notetypes import DeckTypes, deck_types, schema_problems
+from ankigen.checks.notetypes import DeckTypes, cardless_problems, deck_types, schema_problems
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
@@ -106,9 +106,10 @@ def check_deck(
     problems.extend(declared_identity_problems(config, lock, lock_shown))
     problems.extend(version_problems(config, released))
     problems.extend(schema_problems(config, declared, released))
+    problems.extend(cardless_problems(deck.cards, types))
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
-    against_lock += moved_card_problems(lock, deck.cards, released, config)
+    against_lock += moved_card_problems(deck.cards, released, config)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -258,7 +259,7 @@ def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: st
     """
     problems = []
     for card in cards:
-        old = lock.cards.get(card.id)
+        old = lock.cards.get(card.id) or lock.retired.get(card.id)  # a restored card too
         if old is None:
             continue
         was = old.kind or kind_of_note(old.clozes)

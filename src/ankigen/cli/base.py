@@ -3,6 +3,7 @@ turns ``AnkigenError`` into ``path:line`` messages and an exit status."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 import click
 
 from ankigen import __version__
-from ankigen.errors import AnkigenError, Problem
+from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.util.progress import Progress, worth_showing
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -60,11 +61,51 @@ def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
             if kwargs.get("as_json"):  # a script reading standard output learns why, too
                 print_json({"ok": False, "problems": [problem_data(p) for p in exc.problems]})
             sys.exit(1)
+        except OSError as exc:  # the file system refused: a message, never a traceback
+            problem = os_problem(exc)
+            click.echo(str(problem), err=True)
+            click.echo(
+                "ankigen: stopped; every file is whole (each is written at once): fix the cause "
+                "and run the command again",
+                err=True,
+            )
+            if kwargs.get("as_json"):
+                print_json({"ok": False, "problems": [problem_data(problem)]})
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo(
+                "ankigen: interrupted; every file is whole (each is written at once)", err=True
+            )
+            sys.exit(130)
         finally:
             if collecting:
                 gc.enable()
 
     return wrapper
+
+
+# what the file system said, in words that name the way out, by errno
+OS_REASONS = {
+    errno.EROFS: "the file system is read-only: choose another folder with --out",
+    errno.ENOSPC: "no space left on the device: free some space",
+    errno.EDQUOT: "the disk quota is used up: free some space",
+    errno.EACCES: "permission denied: check the folder's permissions, or choose another one",
+    errno.EPERM: "not permitted: check the folder's permissions, or choose another one",
+    errno.ENAMETOOLONG: "the file name is too long: shorten the deck name or the title",
+    errno.ENOTDIR: "a part of this path is a file, not a folder: choose another path",
+    errno.EISDIR: "this is a folder where a file should be: move it away",
+    errno.ENOENT: "no such file or folder",
+    errno.ELOOP: "a link points to itself: remove it",
+}
+
+
+def os_problem(exc: OSError) -> Problem:
+    """A file system error as a problem at the path it names."""
+    where = exc.filename if exc.filename is not None else "ankigen"
+    if isinstance(where, bytes):
+        where = where.decode("utf-8", "replace")
+    reason = OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    return Problem(display_path(Path(str(where))), 1, reason)
 
 
 def problem_data(problem: Problem) -> dict[str, object]:

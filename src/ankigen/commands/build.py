@@ -20,6 +20,7 @@ from ankigen.anki.package import card_rows, note_rows, package_bytes, write_pack
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release import journal
 from ankigen.release.published import changed_package_problem, package_identity
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
@@ -198,6 +199,47 @@ def build(
     read_all: bool = False,
     release: Release | None = None,
 ) -> BuildResult:
+    """Build the deck in ``cards_dir`` into ``out_dir`` (``_build``), holding the cards
+    folder's write lock, after undoing a release that did not finish (``release.journal``).
+    A ``release`` holds that lock itself and calls this within it."""
+    if release is not None:
+        return _build(
+            cards_dir,
+            out_dir,
+            now=now,
+            frozen=frozen,
+            strict=strict,
+            use_cache=use_cache,
+            progress=progress,
+            read_all=read_all,
+            release=release,
+        )
+    with journal.writing(cards_dir, wait=True):
+        journal.recover(cards_dir)
+        return _build(
+            cards_dir,
+            out_dir,
+            now=now,
+            frozen=frozen,
+            strict=strict,
+            use_cache=use_cache,
+            progress=progress,
+            read_all=read_all,
+        )
+
+
+def _build(
+    cards_dir: Path,
+    out_dir: Path,
+    *,
+    now: int,
+    frozen: bool = False,
+    strict: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    read_all: bool = False,
+    release: Release | None = None,
+) -> BuildResult:
     """Build the deck in ``cards_dir`` into ``out_dir``; ``now`` stamps what changed.
 
     Runs the check stage first: errors (and with ``strict`` warnings too) stop the build
@@ -352,18 +394,20 @@ def _write(
     release: bool,
     releasing: bool = False,
 ) -> bytes | None:
-    """Write the package (a ``release`` one only if it would not change what that file
-    holds: a released package never changes), then the lock if its text changed; the
-    lock's bytes if written."""
+    """Write the lock if its text changed, then the package (a ``release`` one only if it
+    would not change what that file holds: a released package never changes); the lock's
+    bytes if written."""
     overwrite = None
     if release:
         overwrite = changed_package_problem(target, data, config.version, releasing=releasing)
     if overwrite is not None:
         raise AnkigenError([overwrite])
-    write_package_bytes(target, data)
+    # the lock first: a package that failed to be written is made again, byte for byte, from
+    # the lock; a package written before a lock that failed would carry stamps no lock knows
     written_lock = made.lock_text.encode("utf-8") if made.lock_stale else None
     if written_lock is not None:
         atomic_write_bytes(made.lock_path, written_lock)
+    write_package_bytes(target, data)
     return written_lock
 
 

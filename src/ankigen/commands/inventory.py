@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.anki.notes import tag_order
+from ankigen.anki.notes import note_fields, tag_order
+from ankigen.anki.notetype import NoteTypeSpec
+from ankigen.checks.notetypes import deck_types
 from ankigen.commands.build import render_cards
 from ankigen.release.changelog import ReleaseChanges, compare, read_manifest, released_cards
 from ankigen.render.card import RenderedCard
@@ -58,22 +60,17 @@ def take_inventory(cards_dir: Path, *, progress: Progress | None = None) -> Inve
     status = {card_id: ADDED for card_id, _ in changes.added}
     status |= {card_id: RESTORED for card_id, _ in changes.restored}
     status |= {card_id: CHANGED for card_id, _, _ in changes.changed}
+    types, _ = deck_types(config)  # its problems are check's to report
     infos = tuple(
-        _info(config, card, status.get(card.id, UNCHANGED))
+        _info(config, card, status.get(card.id, UNCHANGED), types.declared.get(card.kind))
         for card in sorted(cards, key=lambda c: c.id)
     )
     return Inventory(config, infos, manifest.version, changes)
 
 
-def _templates(config: DeckConfig, kind: str) -> int:
-    """How many cards a note of ``kind`` makes (when not one per deletion)."""
-    declared = config.note_types.get(kind)
-    if declared is None:
-        return 1
-    return len(declared.templates) or len(declared.cards)
-
-
-def _info(config: DeckConfig, card: RenderedCard, since_release: str) -> CardInfo:
+def _info(
+    config: DeckConfig, card: RenderedCard, since_release: str, declared: NoteTypeSpec | None
+) -> CardInfo:
     display = sum(formula.display for formula in card.formulas)
     below = config.card_deck(card.category, card.deck)
     return CardInfo(
@@ -84,7 +81,8 @@ def _info(config: DeckConfig, card: RenderedCard, since_release: str) -> CardInf
         tags=card.tags,
         inline_formulas=len(card.formulas) - display,
         display_formulas=display,
-        anki_cards=len(card.clozes) or _templates(config, card.kind),
+        anki_cards=len(card.clozes)
+        or (len(declared.ords_for(note_fields(card))) if declared else 1),
         path=card.shown,
         since_release=since_release,
         deck=f"{config.name}::{below}" if below else config.name,

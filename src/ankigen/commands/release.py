@@ -37,6 +37,7 @@ from ankigen.commands.build import (
     render_deck,
 )
 from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.release import journal
 from ankigen.release.changelog import (
     ReleaseChanges,
     ReleasedCard,
@@ -134,15 +135,40 @@ def release(
     changes need a bigger part (``release_problem``). ``message``, the author's words, goes
     into the changelog and the deck description. ``progress`` hears how the rendering goes.
     """
+    with journal.writing(cards_dir, wait=False):  # two releases at once: one is refused
+        journal.recover(cards_dir)  # one killed before it finished is undone, then repeated
+        return _release(
+            cards_dir,
+            out_dir,
+            part,
+            now=now,
+            changelog=changelog,
+            progress=progress,
+            allow_empty=allow_empty,
+            message=message,
+        )
+
+
+def _release(
+    cards_dir: Path,
+    out_dir: Path,
+    part: str | None,
+    *,
+    now: int,
+    changelog: Path | None,
+    progress: Progress | None,
+    allow_empty: bool,
+    message: str,
+) -> ReleaseResult:
+    """``release``, its lock held: every file it writes is in its journal first."""
     config, manifest, lock = _preflight(cards_dir)
     _, cards = render_cards(cards_dir, progress=progress)
     current = released_cards(cards)
+    decks = {card.id: config.card_deck(card.category, card.deck) for card in cards}
     changes = _judged(config, manifest, lock, part, current, allow_empty)
     new_version = changes.version
     manifest_path = cards_dir / RELEASE_FILE
     deck_yaml = cards_dir / DECK_FILE
-    old_deck_text = deck_yaml.read_bytes()
-    old_manifest_text = manifest_path.read_bytes() if manifest_path.exists() else None
     changelog = changelog or default_changelog(cards_dir)
     date = time.strftime("%Y-%m-%d", time.gmtime(now))
     retired = {
@@ -152,6 +178,8 @@ def release(
     new_manifest = ReleaseManifest(
         new_version, date, description_html(changes, message), current, retired, now
     )
+    package = out_dir / f"{config.slug}-{new_version}.apkg"
+    journal.begin(cards_dir, [deck_yaml, manifest_path, cards_dir / LOCK_FILE, changelog], package)
     try:
         if new_version != config.version:
             atomic_write_bytes(deck_yaml, write_version(deck_yaml, new_version).encode("utf-8"))
@@ -174,23 +202,20 @@ def release(
             package=result.identity,
             schemas={kind: schema for kind, schema in schemas.items() if schema},
             styles=styles,
-            cards={  # each note's time as shipped: an edit later undone goes back to it
-                card_id: replace(card, mod=built.cards[card_id].mod)
+            cards={  # each note's time as shipped (an edit later undone goes back to it), deck
+                card_id: replace(card, mod=built.cards[card_id].mod, deck=decks.get(card_id, ""))
                 for card_id, card in new_manifest.cards.items()
                 if card_id in built.cards
             },
         )
         atomic_write_bytes(manifest_path, format_manifest(new_manifest).encode("utf-8"))
+        existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+        text = prepend_changelog(existing, changelog_section(changes, date, message, config.name))
+        atomic_write_bytes(changelog, text.encode("utf-8"))
     except BaseException:
-        atomic_write_bytes(deck_yaml, old_deck_text)
-        if old_manifest_text is None:
-            manifest_path.unlink(missing_ok=True)
-        else:
-            atomic_write_bytes(manifest_path, old_manifest_text)
+        journal.recover(cards_dir)  # all or nothing: every file back as it was
         raise
-    existing = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    text = prepend_changelog(existing, changelog_section(changes, date, message, config.name))
-    atomic_write_bytes(changelog, text.encode("utf-8"))
+    journal.finish(cards_dir)
     return ReleaseResult(result, changes, changelog)
 
 

@@ -31,6 +31,7 @@ class ReleasedCard:
     fields: dict[str, str]
     tags: str
     mod: int | None = None  # its note's ``mod`` in the release's package, where recorded
+    deck: str | None = None  # its subdeck below the deck as shipped ("": the deck), if known
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ def read_manifest(path: Path) -> ReleaseManifest:
                     dict(entry["fields"]),
                     entry["tags"],
                     None if entry.get("mod") is None else int(entry["mod"]),
+                    # a record that keeps times keeps decks: none said is the deck itself
+                    str(entry.get("deck", "")) if "mod" in entry else None,
                 )
                 for card_id, entry in data["cards"].items()
             },
@@ -238,7 +241,8 @@ def format_manifest(manifest: ReleaseManifest) -> str:
         f"    {json.dumps(card_id)}: "
         + json.dumps(
             {"title": c.title, "fields": c.fields, "tags": c.tags}
-            | ({} if c.mod is None else {"mod": c.mod}),
+            | ({} if c.mod is None else {"mod": c.mod})
+            | ({"deck": c.deck} if c.deck else {}),
             ensure_ascii=False,
         )
         for card_id, c in sorted(manifest.cards.items())

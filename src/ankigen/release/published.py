@@ -13,11 +13,13 @@ import hashlib
 import io
 import json
 import sqlite3
+import stat
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
-from ankigen.anki.apkg import read_package
+from ankigen.anki.apkg import MAX_COLLECTION_BYTES, UNREADABLE, read_package
 from ankigen.anki.deck import DeckPackage
 from ankigen.anki.diff import diff_packages
 from ankigen.errors import AnkigenError, Problem, display_path
@@ -46,8 +48,20 @@ def changed_package_problem(
 ) -> Problem | None:
     """The error to report when the release package ``target`` exists with other bytes than
     ``data``, else None; ``releasing``: ``ankigen release`` is making it."""
-    if not target.exists():
-        return None
+    try:
+        found = target.stat()
+    except OSError:
+        return None  # not there, or no way there: writing it says why
+    if not stat.S_ISREG(found.st_mode):
+        kind = "a folder" if stat.S_ISDIR(found.st_mode) else "not a regular file"
+        return Problem(
+            display_path(target),
+            1,
+            f"is {kind}, where the package {target.name} goes: move it away or remove it, "
+            "and build again",
+        )
+    if found.st_size > MAX_COLLECTION_BYTES:
+        return None  # no package of ours is this big: a broken file, rebuilt
     old_bytes = target.read_bytes()
     if old_bytes == data or _same_content(old_bytes, data):
         return None
@@ -92,7 +106,6 @@ def changed_package_problem(
     )
 
 
-
 def _same_content(old: bytes, new: bytes) -> bool:
     """Whether two packages hold the same rows and files, however their bytes are laid out.
 
@@ -101,13 +114,23 @@ def _same_content(old: bytes, new: bytes) -> bool:
     """
     try:
         return _contents(old) == _contents(new)
-    except (zipfile.BadZipFile, sqlite3.DatabaseError, OSError, KeyError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        *UNREADABLE,
+    ):
         return False
 
 
 def _contents(data: bytes) -> tuple[object, ...]:
     """Every zip entry but the collection by name and bytes, and every row of the collection."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_COLLECTION_BYTES:
+            raise ValueError("unpacks to too much")  # a zip bomb is never read
         names = sorted(archive.namelist())
         entries = tuple(
             (name, archive.read(name)) for name in names if not name.startswith("collection.")

@@ -48,6 +48,7 @@ OPTIONAL = (
     "note_types",
     "css",
 )
+LINED = ("deck_id", "note_type_id", "cloze_note_type_id", "css")  # keys messages point at
 FOLDERS = "folders"  # ``subdecks: folders``: each card in the deck of its folder
 
 
@@ -180,7 +181,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
         subdecks,
         subdeck_ids,
         doc.key_lines.get("cloze_note_type_id", doc.key_lines.get("note_type_id", 1)),
-        {k: doc.key_lines.get(k, 1) for k in ("deck_id", "note_type_id", "cloze_note_type_id")},
+        {k: doc.key_lines.get(k, 1) for k in LINED},
         note_types,
         css,
         folder_decks,

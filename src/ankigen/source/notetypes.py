@@ -33,6 +33,7 @@ TYPE_KEYS = ("id", "base", "cards", "fields", "css", "templates", "show_title")
 HINT = "Hint"  # an extra field of this name shows as Anki's tap-to-reveal hint
 MAX_TEMPLATE_BYTES = 64 * 1024
 TEMPLATE_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _→-]{0,40}$")
 MAX_ID = 2**63 - 1
 
 
@@ -43,6 +44,7 @@ class Template:
     name: str
     front: str
     back: str
+    files: tuple[str, str] = ("", "")  # its front and back files, as messages name them
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def _declared(
             f"add `id: {random_id()}` (a random id; keep it forever)",
         )
     base = body.get("base", BASIC)
-    if base not in KIND_SECTIONS:
+    if not isinstance(base, str) or base not in KIND_SECTIONS:
         bad("base", f"note type {name}: `base` must be basic or cloze, not {base!r}")
         base = BASIC
     fields = _fields(name, body.get("fields"), base, bad)
@@ -243,19 +245,30 @@ def _templates(
         return ()
     if base in PER_DELETION and len(value) != 1:
         bad("templates", f"note type {name}: a cloze type has exactly one template")
-    templates = []
+    templates: list[Template] = []
     failed = False
     for card_name, files in value.items():
         if not isinstance(files, dict) or set(files) != {"front", "back"}:
             bad("templates", shape)
             continue
-        texts = []
+        if not isinstance(card_name, str) or not TEMPLATE_NAME.match(card_name):
+            bad(
+                "templates",
+                f"note type {name}: template name {card_name!r} must be text, like Recall "
+                "(letters, digits, spaces, - and _; in quotes if YAML reads it as a number)",
+            )
+            continue
+        if card_name.lower() in {t.name.lower() for t in templates}:
+            bad("templates", f"note type {name}: template {card_name!r} is named twice")
+            continue
+        texts, shown = [], []
         for side in ("front", "back"):
             text, problems = read_template(where, files[side], fields, base, side)
             failed = failed or text is None or bool(problems)
             texts.append(text or "")
+            shown.append(display_path(where[0].parent / str(files[side]).strip()))
             in_files.extend(problems)
-        templates.append(Template(str(card_name), texts[0], texts[1]))
+        templates.append(Template(card_name, texts[0], texts[1], (shown[0], shown[1])))
     return None if failed else tuple(templates)
 
 
@@ -283,6 +296,8 @@ def read_template(
         text = resolved.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return None, [Problem(shown, 1, "not valid UTF-8: save the template as UTF-8")]
+    except ValueError:  # a NUL in the path
+        return None, [Problem(shown_yaml, line, f"template {relative!r}: not a file name")]
     except OSError as exc:
         return None, [Problem(shown, 1, f"cannot be read ({exc.strerror or exc})")]
     return text, template_problems(text, shown, fields, base, side)
@@ -299,9 +314,12 @@ def template_problems(
         line = text.count("\n", 0, control.start()) + 1
         problems.append(Problem(shown, line, f"holds a {describe_control(control.group())}"))
     uses_cloze = False
+    names_a_field = False
+    opened: list[tuple[str, int]] = []  # the sections open, and where
     for match in TEMPLATE_TAG.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         inner = match.group(1).strip()
+        problems.extend(_section(inner, opened, line, shown))
         if inner[:1] in "#^/":
             inner = inner[1:].strip()
         if inner.startswith("!"):
@@ -309,7 +327,10 @@ def template_problems(
         field = inner.rsplit(":", 1)[-1].strip()
         filters = inner.rsplit(":", 1)[0] if ":" in inner else ""
         uses_cloze = uses_cloze or "cloze" in filters.split(":")
-        if field in fields or field in SPECIAL_FIELDS:
+        if field in fields:
+            names_a_field = True
+            continue
+        if field in SPECIAL_FIELDS:
             continue
         if field == "" and filters.strip().startswith("tts"):
             continue
@@ -322,8 +343,41 @@ def template_problems(
                 f"(its fields: {known}); field names are case-sensitive",
             )
         )
+    problems.extend(
+        Problem(shown, at, f"`{{{{#{name}}}}}` is never closed: add `{{{{/{name}}}}}`")
+        for name, at in opened
+    )
     if base in PER_DELETION and side == "front" and not uses_cloze:
         problems.append(
             Problem(shown, 1, "a cloze type's front needs `{{cloze:Text}}` to make its cards")
         )
+    elif side == "front" and not names_a_field:
+        problems.append(
+            Problem(
+                shown,
+                1,
+                "the front names no field: Anki makes no card of a template whose front "
+                "shows no field (learners would see a blank card); show one, like "
+                "`{{Question}}`",
+            )
+        )
     return problems
+
+
+def _section(inner: str, opened: list[tuple[str, int]], line: int, shown: str) -> list[Problem]:
+    """Follow ``{{#F}}``/``{{^F}}``…``{{/F}}`` sections: one closed that is not the last
+    opened is an error (Anki's template parser refuses the whole note type)."""
+    if inner[:1] in "#^":
+        opened.append((inner[1:].strip(), line))
+    elif inner[:1] == "/":
+        name = inner[1:].strip()
+        if opened and opened[-1][0] == name:
+            opened.pop()
+        else:
+            expected = f"`{{{{/{opened[-1][0]}}}}}` first" if opened else "no section is open"
+            return [
+                Problem(
+                    shown, line, f"`{{{{/{name}}}}}` closes a section not open here ({expected})"
+                )
+            ]
+    return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type", "deck")
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
 TYPES = tuple(KIND_SECTIONS)
-MAX_DECK_DEPTH = 8  # levels below the deck a card may name with `deck:`
+MAX_DECK_DEPTH = 8  # levels below the deck a card may name with `deck:` or its folders
+UNSAFE_DECK_CHARS = re.compile(r'[<>"\t\n\r]')
 HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -154,7 +156,7 @@ def kind_sections(config: DeckConfig, kind: str) -> tuple[tuple[str, ...], tuple
 
 def _deck(value: Any, raw: RawCard, config: DeckConfig, problem: Any) -> str | None:
     """The card's subdeck below the deck: its ``deck:``, else its folder with
-    ``subdecks: folders``; ``None`` when ``deck:`` is wrong (reported)."""
+    ``subdecks: folders``; ``None`` when that name cannot be a deck (reported)."""
     if value is None:
         if not config.folder_decks or raw.path is None:
             return ""
@@ -162,19 +164,36 @@ def _deck(value: Any, raw: RawCard, config: DeckConfig, problem: Any) -> str | N
             parts = raw.path.parent.relative_to(config.path.parent).parts
         except ValueError:
             return ""
-        return "::".join(parts)
+        if not parts:
+            return ""
+        wrong = _deck_parts_problem(parts)
+        if wrong:
+            problem(None, f"its folder {'/'.join(parts)!r} cannot name its subdeck: {wrong}")
+            return None
+        return "::".join(unicodedata.normalize("NFC", part.strip()) for part in parts)
     if not isinstance(value, str) or not value.strip():
         problem("deck", "`deck` is a subdeck name below the deck, like `Deep Learning::CNN`")
         return None
-    parts = tuple(part.strip() for part in value.strip().split("::"))
-    if not all(parts) or len(parts) > MAX_DECK_DEPTH or CONTROL.search(value):
-        problem(
-            "deck",
-            f"`deck: {value.strip()}`: name up to {MAX_DECK_DEPTH} levels below the deck, "
-            "separated by `::`, none empty, like `Deep Learning::CNN`",
-        )
+    parts = tuple(value.strip().split("::"))
+    wrong = _deck_parts_problem(parts)
+    if wrong:
+        problem("deck", f"`deck: {value.strip()}`: {wrong}")
         return None
-    return "::".join(parts)
+    return "::".join(unicodedata.normalize("NFC", part.strip()) for part in parts)
+
+
+def _deck_parts_problem(parts: tuple[str, ...]) -> str | None:
+    """What keeps these names from being the levels of a subdeck, or ``None``."""
+    if len(parts) > MAX_DECK_DEPTH:
+        return f"name up to {MAX_DECK_DEPTH} levels below the deck"
+    for part in parts:
+        if not part.strip():
+            return "a level is empty; separate levels by `::`, like `Deep Learning::CNN`"
+        if "::" in part or part.strip() != part.strip().strip(":"):
+            return f"{part!r}: a name cannot hold `::` or start or end with `:`"
+        if CONTROL.search(part) or UNSAFE_DECK_CHARS.search(part):
+            return f'{part!r}: a name cannot hold control characters, tabs, `<`, `>` or `"`'
+    return None
 
 
 def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
