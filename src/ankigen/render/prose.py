@@ -157,8 +157,9 @@ def cloze_lookalikes(code_free: str, text: str, *, cloze: bool) -> Iterator[tupl
         if not why:
             continue
         close = text.find("}}", match.end())
-        inner = text[match.end() : close] if close >= 0 and "\n\n" not in text[match.end() : close] else "…"
-        written = text[match.start() : close + 2] if inner != "…" else match.group(0)
+        closed = close >= 0 and "\n\n" not in text[match.end() : close]
+        inner = text[match.end() : close] if closed else "…"
+        written = text[match.start() : close + 2] if closed else match.group(0)
         fixed = f"{{{{c{number}::{_short(inner)}}}}}"
         where = "" if cloze else "; deletions work only in the `## Text` of a `type: cloze` card"
         yield (
