@@ -109,7 +109,7 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
     try:
         front = parse_mapping("\n".join(lines[1:end]), first_line=2)
     except YamlSyntaxError as exc:
-        return Problem(shown, exc.line, f"front matter: {exc.message}")
+        return Problem(shown, exc.line, f"front matter: {exc.message}", column=exc.column)
     return RawCard(path, shown, front, "\n".join(lines[end + 1 :]), end + 2)
 
 
