@@ -23,6 +23,7 @@ from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.checks.decks import moved_card_problems
 from ankigen.checks.notetypes import DeckTypes, deck_types, schema_problems
+from ankigen.checks.renamed import changed_id_problems
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
@@ -109,6 +110,7 @@ def check_deck(
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     against_lock += moved_card_problems(lock, deck.cards, released, config)
+    against_lock += changed_id_problems(lock, deck.cards, released)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)
