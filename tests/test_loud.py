@@ -44,3 +44,17 @@ def test_a_column_is_printed_only_where_known_and_sorts_before_the_message():
     later = Problem.warning("a.md", 3, "a", 9)
     sooner = Problem.warning("a.md", 3, "z", 2)
     assert sorted([later, sooner]) == [sooner, later]
+
+
+def test_a_package_given_to_import_is_named_as_one(tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "deck.apkg").write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    result = runner.invoke(main, ["import", "deck.apkg"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "deck.apkg:1: this is an Anki package, not a listing page: `ankigen import` reads a web "
+        "page of questions saved as HTML or text; ankigen cannot import packages (adopting an "
+        "existing deck is not built yet): import the package into Anki itself, or give "
+        "`ankigen import` the page the questions came from"
+    )
