@@ -31,6 +31,7 @@ from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
 from ankigen.source.config import DeckConfig, random_id, version_key
 from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
+from ankigen.source.strays import stray_card_files
 from ankigen.tex.check import formula_problems
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
@@ -71,7 +72,7 @@ def check_deck(
     Raises ``AnkigenError`` with every problem found when any is an error, or when
     ``strict`` and there are warnings.
     """
-    problems = [*deck.problems, *deck.checks]
+    problems = [*deck.problems, *deck.checks, *stray_card_files(cards_dir)]
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
