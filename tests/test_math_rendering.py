@@ -60,7 +60,7 @@ def test_dollars_that_are_not_math_stay_text(source, expected):
     [
         ("one\n\nthe $x + y costs", "card.md:9: unbalanced `$`: no closing `$` in this paragraph"),
         ("$a$ and $ b", "card.md:7: unbalanced `$`"),
-        ("$$x\n\ny$$", "card.md:7: `$$` is never closed"),
+        ("$$x\n\ny$$", "card.md:7: the display formula `$$` opened here and closed at line 9"),
         ("$$$$", "card.md:7: empty formula"),
         ("\\(x", "card.md:7: `\\(` is never closed by `\\)`"),
         ("$x\n\ny$", "card.md:7: unbalanced `$`"),

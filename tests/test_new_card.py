@@ -113,7 +113,8 @@ def test_it_refuses_to_overwrite_or_to_take_a_used_id(workdir, runner):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["Batch", "Norm"], "'Batch' is not an id like DL0005"),
+        (["Batch", "Norm"], "which category? Give an ID or --category (one of DL, ML)"),
+        (["batch1", "Norm"], "'batch1' is not an id like DL0005"),
         (["Pooling"], "which category? Give an ID or --category (one of DL, ML)"),
         (["Pooling", "--category", "XX"], "unknown category 'XX' (deck.yaml has DL, ML)"),
         (["ML0050", "x", "--category", "DL"], "id ML0050 is not in category DL"),
@@ -125,3 +126,12 @@ def test_a_wrong_call_is_a_usage_error(workdir, runner, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert sorted(p.name for p in (workdir / "cards" / "DL").iterdir())[-1].startswith("DL0004")
+
+
+def test_an_unquoted_title_of_several_words_is_taken_whole(workdir, runner):
+    result = new(runner, "Batch", "Normalization", "--category", "DL")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("-batch-normalization.md")
+    with_id = new(runner, "DL0050", "Layer", "Norm")
+    assert with_id.exit_code == 0, with_id.output
+    assert with_id.stdout.strip() == "cards/DL/DL0050-layer-norm.md"

@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import total_ordering
 from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input, located at a file and line (1-based).
+    """One thing wrong with the input, located at a file and line (1-based), and at a column
+    (1-based) where it is known (0: not known, and not printed).
 
     An error stops the build; a warning is printed and the build goes on (``--strict``
-    makes warnings stop it too).
+    makes warnings stop it too). Problems sort by position: file, line, column.
     """
 
     path: str
     line: int
     message: str
     severity: str = ERROR
+    column: int = field(default=0)
 
     def __str__(self) -> str:
         kind = "warning: " if self.severity == WARNING else ""
-        return f"{self.path}:{self.line}: {kind}{self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.path}:{where}: {kind}{self.message}"
+
+    def _key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.message, self.severity)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self._key() < other._key()
 
     @property
     def is_error(self) -> bool:
@@ -32,9 +45,9 @@ class Problem:
         return self.severity != WARNING
 
     @classmethod
-    def warning(cls, path: str, line: int, message: str) -> Problem:
+    def warning(cls, path: str, line: int, message: str, column: int = 0) -> Problem:
         """A problem that is only a warning."""
-        return cls(path, line, message, WARNING)
+        return cls(path, line, message, WARNING, column)
 
 
 class AnkigenError(Exception):

@@ -231,7 +231,7 @@ def unchanged_result(
         report = record["report"]
         per_category = {str(k): int(v) for k, v in report["per_category"].items()}
         warnings = tuple(
-            Problem(str(p), int(n), str(m), str(s)) for p, n, m, s in report["warnings"]
+            Problem(str(p), int(n), str(m), str(s), int(c)) for p, n, m, s, c in report["warnings"]
         )
         return per_category, warnings, target
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -280,7 +280,9 @@ def record_build(
             "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
             "report": {
                 "per_category": per_category,
-                "warnings": [[p.path, p.line, p.message, p.severity] for p in warnings],
+                "warnings": [
+                    [p.path, p.line, p.message, p.severity, p.column] for p in warnings
+                ],
             },
             "files": _statuses(snapshot, files, lock_name),
         }

@@ -23,6 +23,7 @@ from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.checks.decks import moved_card_problems
 from ankigen.checks.notetypes import DeckTypes, cardless_problems, deck_types, schema_problems
+from ankigen.checks.renamed import changed_id_problems
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
@@ -30,6 +31,7 @@ from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
 from ankigen.source.config import DeckConfig, random_id, version_key
 from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
+from ankigen.source.strays import stray_card_files
 from ankigen.tex.check import formula_problems
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
@@ -70,7 +72,7 @@ def check_deck(
     Raises ``AnkigenError`` with every problem found when any is an error, or when
     ``strict`` and there are warnings.
     """
-    problems = [*deck.problems, *deck.checks]
+    problems = [*deck.problems, *deck.checks, *stray_card_files(cards_dir)]
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
@@ -110,6 +112,7 @@ def check_deck(
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     against_lock += moved_card_problems(deck.cards, released, config)
+    against_lock += changed_id_problems(lock, deck.cards, released)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from ankigen.cli.base import (
     reports_problems,
 )
 from ankigen.errors import display_path
+
+LOOKS_LIKE_ID = re.compile(r"[A-Za-z]+[0-9]+$")  # DL0005; checked properly by `new` itself
 
 
 @main.command("import", context_settings=CONTEXT)
@@ -70,8 +73,7 @@ def diff_command(old: Path, new: Path) -> None:
 
 
 @main.command("new", context_settings=CONTEXT)
-@click.argument("id_or_title", metavar="[ID] TITLE")
-@click.argument("title", required=False, metavar="")
+@click.argument("words", nargs=-1, required=True, metavar="[ID] TITLE…")
 @CARDS_OPTION
 @click.option(
     "--category", metavar="PREFIX", help="Category of the new card (needed without an ID)."
@@ -79,18 +81,20 @@ def diff_command(old: Path, new: Path) -> None:
 @click.option("--cloze", is_flag=True, help="A cloze card (## Text with deletions, ## Extra).")
 @reports_problems
 def new_command(
-    id_or_title: str, title: str | None, cards_dir: Path, category: str | None, cloze: bool
+    words: tuple[str, ...], cards_dir: Path, category: str | None, cloze: bool
 ) -> None:
     """Write a card skeleton cards/<PREFIX>/<ID>-<title>.md and print its path.
 
     Without an ID the card takes the next free id of its category; ids of retired cards
     are never reused. Refuses to overwrite a file. Fill in its sections, then build.
 
+    The title may be quoted or not: the words after the id are the title.
+
     Example: ankigen new "Batch Normalization" --category DL
     """
     from ankigen.commands.new import UsageProblem, plan_new_card, write_new_card
 
-    card_id, title = (id_or_title, title) if title is not None else (None, id_or_title)
+    card_id, title = split_id_and_title(words)
     try:
         card = plan_new_card(cards_dir, title, card_id, category, cloze=cloze)
     except UsageProblem as exc:
@@ -156,3 +160,12 @@ def stats_command(cards_dir: Path, as_json: bool, quiet: bool) -> None:
     else:
         for line in stats_lines(inventory):
             click.echo(line)
+
+
+def split_id_and_title(words: tuple[str, ...]) -> tuple[str | None, str]:
+    """``ankigen new``'s words as (id, title): the first word is the id when it looks like one
+    (``DL0005``) and more words follow; the rest, joined by spaces, is the title, so an
+    unquoted title of several words is taken whole."""
+    if len(words) > 1 and LOOKS_LIKE_ID.match(words[0]):
+        return words[0], " ".join(words[1:])
+    return None, " ".join(words)

@@ -28,6 +28,7 @@ from ankigen.render.formulas import Formula, scan
 from ankigen.render.highlight import highlight
 from ankigen.render.kinds import KINDS, deletion_problems
 from ankigen.render.media import MediaFile, bundle_sounds, resolve_image
+from ankigen.render.prose import prose_problems
 from ankigen.render.sanitize import clean, removed_parts
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import BASIC
@@ -188,6 +189,7 @@ class Renderer:
             line = section.line + (text.count("\n", 0, found) if found >= 0 else 0)
             problems.append(Problem(shown, line, message))
         problems.extend(_unseen_formulas(html_out, scanned.formulas, section, shown, cloze=cloze))
+        problems.extend(prose_problems(section, shown, cloze=cloze))
         return RenderedSection(
             html=html_out,
             formulas=tuple(scanned.formulas),

@@ -145,6 +145,20 @@ def _dollar(text, i, out, emit, problems, shown, line_at, paragraph_end) -> int:
     limit = paragraph_end(i)
     if text.startswith("$$", i):
         end = _next_dollar(text, i + 2, limit, double=True)
+        later = _next_dollar(text, i + 2, n, double=True) if end is None else None
+        if later is not None:  # closed, but after a blank line: one problem, not two
+            problems.append(
+                Problem(
+                    shown,
+                    line_at(i),
+                    f"the display formula `$$` opened here and closed at line {line_at(later)} "
+                    "contains a blank line: Markdown ends the paragraph there, so a formula "
+                    "cannot span it; delete the blank line (or close the formula with `$$` "
+                    "before it and open another after it)",
+                )
+            )
+            out.append(text[i : later + 2])
+            return later + 2
         if end is None:
             problems.append(
                 Problem(shown, line_at(i), "`$$` is never closed (write \\$ for a dollar sign)")

@@ -80,6 +80,15 @@ class ImportPlan:
         return text
 
 
+ZIP_MAGIC = b"PK\x03\x04"  # an .apkg (or .colpkg) is a zip file
+PACKAGE_SUFFIXES = (".apkg", ".colpkg")
+PACKAGE_GIVEN = (
+    ", not a listing page: `ankigen import` reads a "
+    "web page of questions saved as HTML or text; ankigen cannot import packages (adopting "
+    "an existing deck is not built yet): import the package into Anki itself, or give "
+    "`ankigen import` the page the questions came from"
+)
+
 def read_listing(listing: str, stdin: BinaryIO) -> tuple[str, str]:
     """The listing's text and the name to show for it; ``-`` reads standard input."""
     if listing == STDIN:
@@ -93,6 +102,10 @@ def read_listing(listing: str, stdin: BinaryIO) -> tuple[str, str]:
             raise AnkigenError(
                 [Problem(shown, 1, f"cannot read listing: {exc.strerror or exc}")]
             ) from None
+    suffix = Path(listing).suffix.lower() if listing != STDIN else ""
+    if data.startswith(ZIP_MAGIC) or suffix in PACKAGE_SUFFIXES:
+        what = "an Anki package" if suffix in PACKAGE_SUFFIXES else "a zip file"
+        raise AnkigenError([Problem(shown, 1, f"this is {what}{PACKAGE_GIVEN}")]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

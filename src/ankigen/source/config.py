@@ -225,7 +225,7 @@ def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
     try:
         return parse_mapping(text.replace("\r\n", "\n"))
     except YamlSyntaxError as exc:
-        raise AnkigenError([Problem(shown, exc.line, exc.message)]) from None
+        raise AnkigenError([Problem(shown, exc.line, exc.message, column=exc.column)]) from None
 
 
 def random_id() -> int:

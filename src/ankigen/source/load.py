@@ -101,6 +101,10 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
         return replace(first, message=first.message + also)
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != FENCE:
+        from ankigen.source.strays import SKIPPED, not_a_card  # it imports this module
+
+        if not_a_card(path, text):
+            return Problem.warning(shown, 1, SKIPPED)
         return Problem(shown, 1, "missing front matter: a card starts with a line `---`")
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == FENCE)
@@ -109,7 +113,7 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
     try:
         front = parse_mapping("\n".join(lines[1:end]), first_line=2)
     except YamlSyntaxError as exc:
-        return Problem(shown, exc.line, f"front matter: {exc.message}")
+        return Problem(shown, exc.line, f"front matter: {exc.message}", column=exc.column)
     return RawCard(path, shown, front, "\n".join(lines[end + 1 :]), end + 2)
 
 

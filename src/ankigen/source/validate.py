@@ -271,7 +271,9 @@ def _sections(
         elif not found and line.strip() and before_first is None:
             before_first = file_line
     if before_first is not None:
-        problems.append(Problem(raw.shown, before_first, f"text before `## {required[0]}`"))
+        wrong = _misleveled(lines[before_first - raw.body_line], known)
+        message = wrong or f"text before `## {required[0]}`"
+        problems.append(Problem(raw.shown, before_first, message))
         return None
     names = [name for name, _, _ in found]
     in_order = [name for name in known if name in names]
@@ -283,9 +285,7 @@ def _sections(
         else:
             for name in required:
                 if name not in names:
-                    problems.append(
-                        Problem(raw.shown, raw.body_line, f"missing `## {name}` section")
-                    )
+                    problems.append(_missing(raw, lines, name))
             if set(required) <= set(names):
                 problems.append(
                     Problem(
@@ -308,6 +308,36 @@ def _sections(
             continue
         sections[name] = Section(text, file_line + 1 + start)
     return sections if set(required) <= set(sections) else None
+
+
+def _missing(raw: RawCard, lines: list[str], name: str) -> Problem:
+    """The problem for a required section not found: at a heading that names it with the
+    wrong number of ``#``, if there is one."""
+    for index, line in enumerate(lines):
+        wrong = _misleveled(line, (name,))
+        if wrong:
+            return Problem(raw.shown, raw.body_line + index, wrong)
+    return Problem(raw.shown, raw.body_line, f"missing `## {name}` section")
+
+
+ANY_HEADING = re.compile(r"^ {0,3}(#+)[ \t]*(.*?)[ \t#]*$")
+
+
+def _misleveled(line: str, known: tuple[str, ...]) -> str | None:
+    """The message for a line that names a section with the wrong heading (``# Question``,
+    ``###Answer``), or ``None``."""
+    heading = ANY_HEADING.match(line)
+    if heading is None or HEADING.match(line):
+        return None
+    name = heading.group(2)
+    canonical = next((s for s in known if s.lower() == name.strip().lower()), None)
+    if canonical is None:
+        return None
+    written = line.strip()
+    return (
+        f"`{written}` is not a section heading: sections are `## {canonical}` "
+        "(two #, then a space)"
+    )
 
 
 def _section_rule(kind: str, layout: tuple[tuple[str, ...], tuple[str, ...]]) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from ankigen.source.yamlerrors import explain
+
 try:  # the C loader is several times faster; PyYAML falls back when libyaml is absent
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -26,10 +28,11 @@ class YamlMapping:
 class YamlSyntaxError(Exception):
     """The text is not YAML, or not a mapping; ``line`` is 1-based within the file."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, column: int = 0) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.column = column  # 1-based; 0 when not known
 
 
 def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
@@ -100,6 +103,9 @@ def _parse_yaml(text: str, first_line: int) -> YamlMapping:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         reason = exc.problem or "invalid YAML"
+        plain = explain(reason, text, mark.line, mark.column) if mark else None
+        if plain:
+            raise YamlSyntaxError(line, plain, mark.column + 1 if mark else 0) from None
         if exc.context:
             reason = f"{exc.context}: {reason}" if "while" not in exc.context else reason
         raise YamlSyntaxError(line, f"invalid YAML: {reason}") from None

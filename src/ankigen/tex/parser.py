@@ -15,6 +15,7 @@ from ankigen.tex.arguments import _control_sequence, _star_now
 from ankigen.tex.macros import MacroReader, _add_args
 from ankigen.tex.reader import WHITESPACE
 from ankigen.tex.state import Frame, TexIssue, UserMacro
+from ankigen.tex.suggest import elsewhere_hint, nearest
 from ankigen.tex.tables import (
     DIMENSION_ONLY,
     ENVIRONMENT_ARGS,
@@ -298,7 +299,9 @@ class Checker(MacroReader):
             return i
         entry = self.tables.environments.get(env)
         if entry is None:
-            known = difflib.get_close_matches(env, self.tables.environments, n=1)
+            envs = self.tables.environments
+            near = nearest(env, envs)
+            known = [near] if near else difflib.get_close_matches(env, envs, n=1)
             hint = f" (did you mean {known[0]}?)" if known else ""
             raise self.fatal(f"unknown environment `{env}`{hint}")
         method = entry[0]
@@ -386,7 +389,12 @@ def _kind(entry: list[Any]) -> str:
 
 
 def _unknown(name: str, tables: TexTables, defined: dict[str, UserMacro]) -> str:
-    known = [*tables.macros, *defined]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75) if len(name) > 1 else []
-    hint = f" (did you mean \\{close[0]}?)" if close else ""
+    hint = elsewhere_hint(name)
+    if hint:
+        return f"unknown control sequence `\\{name}`: {hint}"
+    close = nearest(name, [*tables.macros, *defined])
+    if close is None:  # no near name by edits: difflib's looser likeness, as before
+        found = difflib.get_close_matches(name, [*tables.macros, *defined], n=1, cutoff=0.75)
+        close = found[0] if found and len(name) > 1 else None
+    hint = f" (did you mean \\{close}?)" if close else ""
     return f"unknown control sequence `\\{name}`{hint}: Anki's MathJax does not know it"
