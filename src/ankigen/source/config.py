@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.controls import CONTROL, control_problems, describe_control
-from ankigen.source.layout import DECK_FILE
+from ankigen.source.ids import ID_KEYS, ids_problems, missing_id, random_id
+from ankigen.source.layout import DECK_FILE, LOCK_FILE
 from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
@@ -126,7 +126,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
         problem(key, f"unknown key {key!r} (known: {', '.join(REQUIRED + OPTIONAL)})")
     for key in REQUIRED:
         if key not in values:
-            problem(None, f"missing required key {key!r}")
+            problem(None, missing_id(key) if key in ID_KEYS else f"missing required key {key!r}")
 
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
@@ -153,6 +153,9 @@ def load_config(cards_dir: Path) -> DeckConfig:
     if deck_id is not None and deck_id == note_type_id:
         problem("note_type_id", "note_type_id must differ from deck_id")
     cloze_note_type_id = _identifier(values, "cloze_note_type_id", problem)
+    drawn = (deck_id, note_type_id, cloze_note_type_id)
+    known = {key: value for key, value in zip(ID_KEYS, drawn, strict=True) if value}
+    ids_problems(known, name, cards_dir / LOCK_FILE, problem)
     if cloze_note_type_id is not None and cloze_note_type_id in (deck_id, note_type_id):
         problem(
             "cloze_note_type_id", "cloze_note_type_id must differ from deck_id and note_type_id"
@@ -225,11 +228,6 @@ def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
         return parse_mapping(text.replace("\r\n", "\n"))
     except YamlSyntaxError as exc:
         raise AnkigenError([Problem(shown, exc.line, exc.message)]) from None
-
-
-def random_id() -> int:
-    """A fresh id to suggest for deck.yaml, drawn as genanki's documentation draws them."""
-    return secrets.randbelow(1 << 30) + (1 << 30)
 
 
 def _subdecks(
