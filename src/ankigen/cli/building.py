@@ -22,6 +22,7 @@ from ankigen.cli.base import (
     progress_bar,
     reports_problems,
 )
+from ankigen.checks.drafts import drafts_line
 from ankigen.commands.build import build, check
 from ankigen.errors import display_path
 
@@ -104,6 +105,8 @@ def check_command(cards_dir: Path, strict: bool, quiet: bool) -> None:
     found = plural(len(checked.warnings), "warning") if checked.warnings else "no problems"
     cards = plural(len(checked.cards), "card")
     click.echo(f"Checked {display_path(cards_dir)}: {cards}, {found}.")
+    if checked.drafts:
+        click.echo(drafts_line(checked.drafts))
 
 
 @main.command("preview", context_settings=CONTEXT)
