@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ankigen.checks.drafts import drafts_line
 from ankigen.cli.base import (
     CARDS_OPTION,
     CONTEXT,
@@ -22,7 +23,6 @@ from ankigen.cli.base import (
     progress_bar,
     reports_problems,
 )
-from ankigen.checks.drafts import drafts_line
 from ankigen.commands.build import build, check
 from ankigen.errors import display_path
 

@@ -141,9 +141,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
             "the development builds of the version before it; name the pre-release "
             f"otherwise, like {version.split('+', 1)[0][:-4]}-alpha",
         )
-    description = values.get("description", "")
-    if description is None:
-        description = ""
+    description = "" if values.get("description") is None else values["description"]
     if not isinstance(description, str):
         problem("description", "description must be text")
         description = ""
@@ -153,9 +151,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
     if deck_id is not None and deck_id == note_type_id:
         problem("note_type_id", "note_type_id must differ from deck_id")
     cloze_note_type_id = _identifier(values, "cloze_note_type_id", problem)
-    drawn = (deck_id, note_type_id, cloze_note_type_id)
-    known = {key: value for key, value in zip(ID_KEYS, drawn, strict=True) if value}
-    ids_problems(known, name, cards_dir / LOCK_FILE, problem)
+    ids_problems((deck_id, note_type_id, cloze_note_type_id), name, cards_dir / LOCK_FILE, problem)
     if cloze_note_type_id is not None and cloze_note_type_id in (deck_id, note_type_id):
         problem(
             "cloze_note_type_id", "cloze_note_type_id must differ from deck_id and note_type_id"

@@ -107,16 +107,16 @@ def built_ids(lock_path: Path) -> set[tuple[str, int]]:
 
 
 def ids_problems(
-    values: dict[str, int],
+    values: tuple[int | None, ...],
     name: str | None,
     lock_path: Path,
     problem: Callable[[str, str], None],
 ) -> None:
-    """Report (``problem(key, message)``) each id of ``values`` that ``id_refusal`` refuses,
-    unless the lock at ``lock_path`` says the deck was built with it."""
+    """Report (``problem(key, message)``) each id of ``values`` (those of ``ID_KEYS``, in
+    order; ``None`` when not given or wrong) that ``id_refusal`` refuses, unless the lock at
+    ``lock_path`` says the deck was built with it."""
     built: set[tuple[str, int]] | None = None
-    for key in ID_KEYS:
-        value = values.get(key)
+    for key, value in zip(ID_KEYS, values, strict=True):
         refused = id_refusal(key, value, name) if value is not None else None
         if refused is None:
             continue

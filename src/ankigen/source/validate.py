@@ -95,13 +95,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
 
     for key in sorted(set(front.values) - set(KNOWN_KEYS)):
         problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
-    draft = is_draft(front.values)
-    if front.values.get(DRAFT, False) is not False and not draft:
-        problem(
-            DRAFT,
-            "`draft` is true (a card in the making, left out of packages) or false; "
-            "delete the line when the card is finished",
-        )
+    draft = _draft(front.values, problem)
 
     card_id = _text(front.values, "id", problem)
     category = ""
@@ -142,7 +136,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     deck = _deck(front.values.get("deck"), raw, config, problem)
 
     required, optional = layout
-    sections = _sections(raw, problems, kind, layout, draft=draft)
+    sections = _sections(raw, problems, kind, layout, draft)
     if sections is not None:  # an optional section left out is an empty one
         last = sections[required[-1]].line
         sections = {name: sections.get(name) or Section("", last) for name in required + optional}
@@ -165,6 +159,17 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         ),
         problems,
     )
+
+
+def _draft(values: dict[str, Any], problem: Any) -> bool:
+    """Whether the card is a draft; a ``draft:`` that is neither true nor false is wrong."""
+    if values.get(DRAFT, False) is not False and not is_draft(values):
+        problem(
+            DRAFT,
+            "`draft` is true (a card in the making, left out of packages) or false; "
+            "delete the line when the card is finished",
+        )
+    return is_draft(values)
 
 
 def kind_sections(config: DeckConfig, kind: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -239,12 +244,10 @@ def _sections(
     problems: list[Problem],
     kind: str,
     layout: tuple[tuple[str, ...], tuple[str, ...]],
-    *,
     draft: bool = False,
 ) -> dict[str, Section] | None:
-    """Split the body at its ``## `` headings: the sections of a card of ``kind`` (``layout``:
-    its required ones then its optional ones), in that order; a required section must not
-    be empty (in a ``draft`` it is kept all the same, with the problem)."""
+    """The body split at its ``## `` headings, in ``layout``'s order (required, then optional
+    sections); a required one must not be empty (a ``draft`` keeps it, with the problem)."""
     required, optional = layout
     known = required + optional
     lines = raw.body.split("\n")
