@@ -50,7 +50,9 @@ def test_build_json_is_a_machine_readable_summary(cards, tmp_path, runner, monke
         "per_category",
         "changed",
         "warnings",
+        "drafts",
     ]
+    assert report["drafts"] == []
     assert report["output"] == "output/ml-and-dl-interview-questions-1.0.1-dev.apkg"
     assert report["development"] is True
     assert Path(report["output"]).is_file()

@@ -25,6 +25,7 @@ STATS_KEYS = [
     "since_release",
     "anki_cards_by_type",
     "decks",
+    "drafts",
 ]
 CARD_KEYS = [
     "id",
@@ -37,6 +38,7 @@ CARD_KEYS = [
     "path",
     "since_release",
     "deck",
+    "draft",
 ]
 
 

@@ -209,7 +209,7 @@ def unchanged_result(
     config: DeckConfig,
     targets: tuple[Path, ...],
     record: dict[str, Any] | None = None,
-) -> tuple[dict[str, int], tuple[Problem, ...], Path] | None:
+) -> tuple[dict[str, int], tuple[Problem, ...], Path, tuple[str, ...]] | None:
     """What the last build reported (cards per category, warnings, the package), if it was
     made from exactly these inputs into one of ``targets`` (the release's name and the
     development build's) and that file is still the one it wrote.
@@ -233,7 +233,8 @@ def unchanged_result(
         warnings = tuple(
             Problem(str(p), int(n), str(m), str(s), int(c)) for p, n, m, s, c in report["warnings"]
         )
-        return per_category, warnings, target
+        drafts = tuple(str(name) for name in report.get("drafts", []))
+        return per_category, warnings, target, drafts
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -247,6 +248,7 @@ def record_build(
     per_category: dict[str, int],
     warnings: tuple[Problem, ...],
     read_digests: dict[str, str] | None = None,
+    drafts: tuple[str, ...] = (),
 ) -> dict[str, str] | None:
     """Remember that ``target`` was built from ``snapshot``, with ``written_lock`` if the build
     wrote the lock. Nothing is remembered if an input changed while the build ran.
@@ -283,6 +285,7 @@ def record_build(
                 "warnings": [
                     [p.path, p.line, p.message, p.severity, p.column] for p in warnings
                 ],
+                "drafts": list(drafts),
             },
             "files": _statuses(snapshot, files, lock_name),
         }
@@ -336,7 +339,8 @@ def refresh_statuses(
 def look_back(
     cards_dir: Path, out_dir: Path, options: dict[str, bool], *, trust_status: bool = True
 ) -> tuple[
-    InputSnapshot, tuple[dict[str, int], tuple[Problem, ...], DeckConfig, Path] | None
+    InputSnapshot,
+    tuple[dict[str, int], tuple[Problem, ...], DeckConfig, Path, tuple[str, ...]] | None,
 ]:
     """The build's inputs as they are now, and what the last build reported (its cards per
     category, its warnings, deck.yaml, its package) if no input has changed and its package
@@ -358,5 +362,5 @@ def look_back(
     if found is None:
         return snapshot, None
     refresh_statuses(snapshot, config, record, cards_dir / LOCK_FILE)
-    per_category, warnings, target = found
-    return snapshot, (per_category, warnings, config, target)
+    per_category, warnings, target, drafts = found
+    return snapshot, (per_category, warnings, config, target, drafts)

@@ -16,7 +16,7 @@ import hashlib
 import multiprocessing
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ankigen.anki.notes import content_hash
@@ -25,8 +25,8 @@ from ankigen.errors import Problem
 from ankigen.render.card import RenderedCard, Renderer
 from ankigen.render.media import MEDIA_MARKS
 from ankigen.source.config import DeckConfig
-from ankigen.source.load import display_paths, read_card
-from ankigen.source.validate import CardRef, validate_card
+from ankigen.source.load import RawCard, display_paths, read_card
+from ankigen.source.validate import DRAFT, CardRef, as_draft_problem, is_draft, validate_card
 from ankigen.util.cpus import usable_cpus
 from ankigen.util.progress import Progress
 
@@ -52,6 +52,9 @@ class CardOutcome:
     problems: tuple[Problem, ...]
     checks: tuple[Problem, ...] = ()
     digest: str = ""
+    # a card file with ``draft: true``: its id as written ("" if none) and line; its
+    # problems are all warnings (``source.validate.as_draft_problem``)
+    draft: tuple[str, int] | None = None
 
 
 Task = tuple[int, Path, str]  # a card file to render: its index, path and shown name
@@ -65,16 +68,43 @@ def card_outcome(
     if isinstance(raw, Problem):
         return CardOutcome(None, None, (raw,))
     source, problems = validate_card(raw, config)
+    draft = _draft_of(raw)
     if source is None:
-        return CardOutcome(None, None, tuple(problems))
+        return _as_draft(CardOutcome(None, None, tuple(problems)), draft)
     rendered, render_problems = renderer.render_card(source)
     # the check stage's findings on this card alone, and its digest, depend on nothing else
-    return CardOutcome(
+    outcome = CardOutcome(
         CardRef.of(source),
         rendered,
         (*problems, *render_problems),
         tuple(card_problems(rendered)),
         content_hash(rendered),
+    )
+    return _as_draft(outcome, draft)
+
+
+def _draft_of(raw: RawCard) -> tuple[str, int] | None:
+    """A draft's id as written ("" when it has none) and the line of its ``draft:``."""
+    if not is_draft(raw.front.values):
+        return None
+    card_id = raw.front.values.get("id")
+    line = raw.front.key_lines.get(DRAFT, 1)
+    return (card_id.strip() if isinstance(card_id, str) else "", line)
+
+
+def _as_draft(outcome: CardOutcome, draft: tuple[str, int] | None) -> CardOutcome:
+    """The outcome of a draft: every problem a warning that says so."""
+    if draft is None:
+        return outcome
+    rendered = outcome.rendered
+    if rendered is not None:
+        rendered = replace(rendered, warnings=tuple(map(as_draft_problem, rendered.warnings)))
+    return replace(
+        outcome,
+        rendered=rendered,
+        problems=tuple(map(as_draft_problem, outcome.problems)),
+        checks=tuple(map(as_draft_problem, outcome.checks)),
+        draft=draft,
     )
 
 

@@ -14,7 +14,7 @@ Errors stop the build. Warnings are reported and the build goes on, unless ``str
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen.anki.lock import Lock, LockChanges, Release, format_lock, update_lock
@@ -22,6 +22,7 @@ from ankigen.anki.lockfile import read_lock_text
 from ankigen.anki.notes import note_fields, tombstone_fields, tombstone_hash
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.checks.decks import moved_card_problems
+from ankigen.checks.drafts import draft_names, draft_problems, live_cards
 from ankigen.checks.notetypes import DeckTypes, cardless_problems, deck_types, schema_problems
 from ankigen.checks.renamed import changed_id_problems
 from ankigen.errors import AnkigenError, Problem, display_path
@@ -57,6 +58,7 @@ class CheckedDeck:
     cloze_note_type: NoteTypeSpec | None = None  # when the package has cloze notes
     declared_types: tuple[NoteTypeSpec, ...] = ()  # those of deck.yaml that some note uses
     style_media: tuple[MediaFile, ...] = ()  # the files the stylesheets name (fonts)
+    drafts: tuple[str, ...] = ()  # the drafts left out (``checks.drafts``), by id
 
 
 def check_deck(
@@ -76,6 +78,7 @@ def check_deck(
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
+    deck = replace(deck, cards=live_cards(deck.cards))  # drafts go into no package
     types, type_problems = deck_types(config)
     problems.extend(type_problems)
     if any(p.is_error for p in type_problems):
@@ -104,6 +107,7 @@ def check_deck(
         config, lock, deck.cards, deck.digests, now, (note_type, cloze_type, declared), release
     )
     lock_shown = display_path(lock_path)
+    problems.extend(draft_problems(deck.drafts, deck.cards, lock, lock_shown, strict=strict))
     problems.extend(identity_problems(config, lock, lock_shown))
     problems.extend(declared_identity_problems(config, lock, lock_shown))
     problems.extend(version_problems(config, released))
@@ -134,6 +138,7 @@ def check_deck(
         style_media=types.media,
         lock_warnings=tuple(sorted(against_lock)),
         released=released,
+        drafts=draft_names(deck.drafts),
     )
 
 

@@ -14,20 +14,57 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from ankigen import __version__
 from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.source.locate import beside_cards, find_cards_folder
 from ankigen.util.progress import Progress, worth_showing
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+DEFAULT = ParameterSource.DEFAULT
+FOUND_ROOT = "ankigen.cards_found"  # ctx.meta: the cards folder found upward, if one was
+
+
+def _cards_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The ``--cards`` folder. Left at its default, and with no ``./cards/deck.yaml``, the
+    nearest deck upward from here (``source.locate``): commands work from any subfolder."""
+    if ctx.get_parameter_source("cards_dir") == DEFAULT:
+        found = find_cards_folder(Path.cwd(), str(value))
+        if found is not None and found != value:
+            ctx.meta[FOUND_ROOT] = found
+            value = found
+    if not value.is_dir():
+        kind = "File" if value.exists() else "Directory"
+        what = "is a file" if value.exists() else "does not exist"
+        hint = ""
+        if ctx.get_parameter_source("cards_dir") == DEFAULT:
+            hint = (
+                " No deck.yaml here or in a folder above: run this in a deck, give --cards, "
+                "or start a deck with `ankigen init`."
+            )
+        raise click.BadParameter(f"{kind} {str(value)!r} {what}.{hint}", ctx, param)
+    return value
+
+
 CARDS_OPTION = click.option(
     "--cards",
     "cards_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default="cards",
     show_default=True,
-    help="Folder of card files with deck.yaml.",
+    callback=_cards_folder,
+    help="Folder of card files with deck.yaml (default: ./cards, else the deck this folder "
+    "is in).",
 )
+
+
+def _out_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The ``--out`` folder; left at its default, beside a cards folder found upward."""
+    found = ctx.meta.get(FOUND_ROOT)
+    if found is not None and ctx.get_parameter_source(param.name or "") == DEFAULT:
+        return beside_cards(found, str(value))
+    return value
 
 
 def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -38,6 +75,7 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
         type=click.Path(file_okay=False, path_type=Path),
         default="output",
         show_default=True,
+        callback=_out_folder,
         help=help_text,
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ankigen.checks.drafts import drafts_line
 from ankigen.cli.base import (
     CARDS_OPTION,
     CONTEXT,
@@ -104,6 +105,8 @@ def check_command(cards_dir: Path, strict: bool, quiet: bool) -> None:
     found = plural(len(checked.warnings), "warning") if checked.warnings else "no problems"
     cards = plural(len(checked.cards), "card")
     click.echo(f"Checked {display_path(cards_dir)}: {cards}, {found}.")
+    if checked.drafts:
+        click.echo(drafts_line(checked.drafts))
 
 
 @main.command("preview", context_settings=CONTEXT)

@@ -17,6 +17,7 @@ from ankigen.anki.deck import DeckPackage
 from ankigen.anki.lock import LockChanges, Release
 from ankigen.anki.notes import LastLook, Sources, assemble, development_description
 from ankigen.anki.package import card_rows, note_rows, package_bytes, write_package_bytes
+from ankigen.checks.drafts import drafts_line
 from ankigen.checks.outcomes import card_outcomes
 from ankigen.checks.rules import CheckedDeck, check_deck
 from ankigen.errors import AnkigenError, Problem, display_path
@@ -47,6 +48,11 @@ class BuildResult:
     unchanged: bool = False  # nothing the last build read had changed: nothing was written
     development: bool = False  # not the release ``config.version``: a ``-dev`` package
     identity: str = ""  # what the package holds (``release.published.package_identity``)
+    drafts: tuple[str, ...] = ()  # the drafts left out, by id (``checks.drafts``)
+
+    def drafts_summary(self) -> list[str]:
+        """``["2 drafts left out: DL0007, DL0008"]``, or nothing when there is no draft."""
+        return [drafts_line(self.drafts)] if self.drafts else []
 
     def summary(self, seconds: float | None = None) -> str:
         """One line for the terminal; ``seconds`` is how long the build took."""
@@ -54,9 +60,12 @@ class BuildResult:
         total = sum(self.per_category.values())
         if self.unchanged:
             took = f"; checked in {seconds:.2f} s" if seconds is not None else ""
-            return (
-                f"No changes: {display_path(self.output)} is up to date "
-                f"({total} cards: {counts}){took}."
+            return "\n".join(
+                [
+                    f"No changes: {display_path(self.output)} is up to date "
+                    f"({total} cards: {counts}){took}.",
+                    *self.drafts_summary(),
+                ]
             )
         changes = self.changes
         changed = sum(
@@ -64,10 +73,11 @@ class BuildResult:
         )
         detail = f" ({self.changes.describe()})" if self.changes.any else ""
         kind = " (a development build, not a release)" if self.development else ""
-        return (
+        built = (
             f"Built {display_path(self.output)}{kind}: {total} cards ({counts}); "
             f"{changed} changed since the lock{detail}."
         )
+        return "\n".join([built, *self.drafts_summary()])
 
     def report(self) -> dict[str, object]:
         """The build as plain data for scripts (``ankigen build --json``); keys are stable."""
@@ -89,6 +99,7 @@ class BuildResult:
             "warnings": [
                 {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
             ],
+            "drafts": list(self.drafts),
         }
 
 
@@ -156,9 +167,23 @@ def render_deck(
     if not paths and not problems:
         problems.append(Problem(display_path(cards_dir), 1, "no card files (*.md) found"))
     checks = tuple(problem for outcome in outcomes for problem in outcome.checks)
-    digest_of = {o.rendered.id: o.digest for o in outcomes if o.rendered is not None}
+    digest_of = {
+        o.rendered.id: o.digest for o in outcomes if o.rendered is not None and not o.draft
+    }
+    drafts = tuple(
+        (o.draft[0], name, o.draft[1])
+        for o, name in zip(outcomes, shown, strict=True)
+        if o.draft is not None
+    )
     return RenderedDeck(
-        config, tuple(rendered), tuple(problems), checks, digest_of, tuple(cache_warnings), read
+        config,
+        tuple(rendered),
+        tuple(problems),
+        checks,
+        digest_of,
+        tuple(cache_warnings),
+        read,
+        drafts,
     )
 
 
@@ -265,7 +290,7 @@ def _build(
             cards_dir, out_dir, options, trust_status=not read_all
         )
         if last is not None:
-            per_category, warnings, config, target = last
+            per_category, warnings, config, target, drafts = last
             return BuildResult(
                 output=target,
                 config=config,
@@ -275,6 +300,7 @@ def _build(
                 warnings=warnings,
                 unchanged=True,
                 development=target.name == config.dev_package_name,
+                drafts=drafts,
             )
     digests = snapshot.files if snapshot is not None else None
     deck = render_deck(cards_dir, use_cache=use_cache, progress=progress, digests=digests)
@@ -298,6 +324,7 @@ def _build(
         warnings=tuple(sorted(checked.warnings + deck.cache_warnings)),
         development=not is_release,
         identity=identity,
+        drafts=checked.drafts,
     )
     if snapshot is not None:
         # the cache's warnings (it is mended now), and the lock's when it was written, would
@@ -434,4 +461,5 @@ def _remember(
         result.per_category,
         warnings,
         read_digests,
+        result.drafts,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from ankigen.anki.notes import note_fields, tag_order
 from ankigen.anki.notetype import NoteTypeSpec
+from ankigen.checks.drafts import live_cards
 from ankigen.checks.notetypes import deck_types
 from ankigen.commands.build import render_cards
 from ankigen.release.changelog import ReleaseChanges, compare, read_manifest, released_cards
@@ -23,6 +24,7 @@ from ankigen.source.layout import RELEASE_FILE
 from ankigen.util.progress import Progress
 
 ADDED, RESTORED, CHANGED, UNCHANGED = "added", "restored", "changed", "unchanged"
+DRAFT = "draft"  # a card with `draft: true`: in no package, so in no release either
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ class CardInfo:
     display_formulas: int
     anki_cards: int  # the cards Anki makes of the note: one, or one per deletion number
     path: str
-    since_release: str  # added, restored, changed or unchanged
+    since_release: str  # added, restored, changed, unchanged, or draft
     deck: str = ""  # the full name of the (sub)deck it goes to
+    draft: bool = False  # `draft: true`: left out of builds and releases
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,20 @@ def take_inventory(cards_dir: Path, *, progress: Progress | None = None) -> Inve
     """Render the deck in ``cards_dir`` and compare it with its last release."""
     config, cards = render_cards(cards_dir, progress=progress)
     manifest = read_manifest(cards_dir / RELEASE_FILE)
-    changes = compare(manifest, released_cards(cards), config.version, config.retired)
+    live = list(live_cards(cards))
+    changes = compare(manifest, released_cards(live), config.version, config.retired)
     status = {card_id: ADDED for card_id, _ in changes.added}
     status |= {card_id: RESTORED for card_id, _ in changes.restored}
     status |= {card_id: CHANGED for card_id, _, _ in changes.changed}
     types, _ = deck_types(config)  # its problems are check's to report
     infos = tuple(
-        _info(config, card, status.get(card.id, UNCHANGED), types.declared.get(card.kind))
-        for card in sorted(cards, key=lambda c: c.id)
+        _info(
+            config,
+            card,
+            DRAFT if card.draft else status.get(card.id, UNCHANGED),
+            types.declared.get(card.kind),
+        )
+        for card in sorted(cards, key=lambda c: (c.id, c.draft))
     )
     return Inventory(config, infos, manifest.version, changes)
 
@@ -86,6 +95,7 @@ def _info(
         path=card.shown,
         since_release=since_release,
         deck=f"{config.name}::{below}" if below else config.name,
+        draft=card.draft,
     )
 
 
@@ -102,7 +112,7 @@ def select(
         for card in inventory.cards
         if (category is None or card.category == category)
         and (tag is None or tag in card.tags)
-        and (not changed or card.since_release != UNCHANGED)
+        and (not changed or card.since_release not in (UNCHANGED, DRAFT))
     ]
 
 
@@ -124,6 +134,7 @@ def list_data(inventory: Inventory, cards: list[CardInfo]) -> dict[str, Any]:
                 "path": card.path,
                 "since_release": card.since_release,
                 "deck": card.deck,
+                "draft": card.draft,
             }
             for card in cards
         ],
@@ -141,7 +152,8 @@ def list_lines(cards: list[CardInfo]) -> list[str]:
 
 def stats_data(inventory: Inventory) -> dict[str, Any]:
     """``ankigen stats --json``."""
-    cards, config, changes = inventory.cards, inventory.config, inventory.changes
+    config, changes = inventory.config, inventory.changes
+    cards = tuple(card for card in inventory.cards if not card.draft)  # what builds hold
     per_category = Counter(card.category for card in cards)
     decks = Counter(card.deck for card in cards)
     tags = Counter(tag for card in cards for tag in card.tags)
@@ -174,6 +186,7 @@ def stats_data(inventory: Inventory) -> dict[str, Any]:
             for kind in ("basic", "cloze", *config.note_types)
         },
         "decks": {deck: decks[deck] for deck in sorted(decks)},
+        "drafts": [card.id for card in inventory.cards if card.draft],
     }
 
 
@@ -206,6 +219,8 @@ def stats_lines(inventory: Inventory) -> list[str]:
         f"{formulas['display']} display).",
         changed,
     ]
+    if data["drafts"]:
+        lines.append(f"Drafts, left out of builds: {', '.join(data['drafts'])}.")
     if len(data["decks"]) > 1 or data["deck"] not in data["decks"]:
         decks = ", ".join(f"{name} {count}" for name, count in data["decks"].items())
         lines.insert(2, f"Decks: {decks}.")

@@ -79,13 +79,20 @@ def next_id(prefix: str, taken: set[str] | dict[str, str]) -> str:
     return f"{prefix}{highest + 1:0{digits}d}"
 
 
+DRAFT_LINE = "draft: true  # delete this line when the card is done: drafts are in no package\n"
+
+
 def skeleton(card_id: str, title: str, kind: str = BASIC) -> str:
-    """The text of a new card file with empty sections: it fails the check until written."""
+    """The text of a new card file with empty sections, a draft: shown by check, list and
+    preview, with its empty sections as warnings, and left out of builds until its author
+    deletes the ``draft: true`` line."""
     title_line = yaml.safe_dump({"title": title}, allow_unicode=True, width=10**6).strip()
     type_line = f"type: {kind}\n" if kind != BASIC else ""  # basic is what a card is unsaid
     required, optional = KIND_SECTIONS[kind]
     sections = "\n\n\n".join(f"## {name}" for name in required + optional) + "\n\n"
-    return f"---\nid: {card_id}\n{title_line}\n{type_line}tags: []\n---\n{sections}"
+    return (
+        f"---\nid: {card_id}\n{title_line}\n{type_line}tags: []\n{DRAFT_LINE}---\n{sections}"
+    )
 
 
 def plan_new_card(

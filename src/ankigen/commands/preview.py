@@ -193,11 +193,13 @@ def preview_html(
         for face in card_faces(card, types[card.kind])
     ]
     tags = sorted({tag for face in faces for tag in face.tags}, key=tag_order)
+    drafts = {card.id for card in cards if card.draft}  # marked: in no package
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in tags)
     entries = "\n".join(
         f'<article class="entry" data-id="{face.id}" data-tags="{html.escape(" ".join(face.tags))}"'
         f' data-search="{html.escape(face.search_text)}">'
-        f"<h2>{face.label} · {face.title} · {html.escape(', '.join(face.tags))}</h2>"
+        f"<h2>{face.label}{' · draft' if face.id in drafts else ''} · {face.title} · "
+        f"{html.escape(', '.join(face.tags))}</h2>"
         f'<div class="faces">{_face("Front", face.front, face.ordinal)}'
         f"{_face('Back', face.back, face.ordinal)}</div></article>"
         for face in faces

@@ -27,6 +27,7 @@ from ankigen.anki.lockfile import read_lock
 from ankigen.anki.notetype import basic_note_type, cloze_note_type, declared_note_type
 from ankigen.anki.package import package_bytes
 from ankigen.anki.stamps import Stamp
+from ankigen.checks.drafts import live_cards
 from ankigen.checks.notetypes import deck_types
 from ankigen.checks.rules import check_deck, lost_lock_problem
 from ankigen.commands.build import (
@@ -83,10 +84,11 @@ class ReleaseResult:
             f"{len(c.added) + len(c.restored)} added, {len(c.changed)} changed, "
             f"{len(c.retired)} retired"
         )
-        return (
+        released = (
             f"Released {c.version} (was {c.previous or 'unreleased'}): {counts}; "
             f"{display_path(self.build.output)}; {display_path(self.changelog)} updated."
         )
+        return "\n".join([released, *self.build.drafts_summary()])
 
 
 def _check_lock_covers(manifest: ReleaseManifest, lock: Lock, lock_path: Path) -> None:
@@ -163,7 +165,7 @@ def _release(
     """``release``, its lock held: every file it writes is in its journal first."""
     config, manifest, lock = _preflight(cards_dir)
     _, cards = render_cards(cards_dir, progress=progress)
-    current = released_cards(cards)
+    current = released_cards(list(live_cards(cards)))  # drafts are not released
     decks = {card.id: config.card_deck(card.category, card.deck) for card in cards}
     changes = _judged(config, manifest, lock, part, current, allow_empty)
     new_version = changes.version
@@ -469,7 +471,7 @@ def dry_run(
     deck = render_deck(cards_dir, use_cache=False, progress=progress)
     if deck.config is None or any(p.is_error for p in deck.problems):
         raise AnkigenError(list(deck.problems))
-    current = released_cards(list(deck.cards))
+    current = released_cards(list(live_cards(deck.cards)))
     changes = _judged(config, manifest, lock, part, current, allow_empty)
     new_version = changes.version
     bumped = replace(deck, config=replace(deck.config, version=new_version))

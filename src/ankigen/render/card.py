@@ -60,6 +60,7 @@ class RenderedCard:
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers, ascending: one card each
     base: str = BASIC  # the built-in kind its type builds on (``render.kinds``)
     deck: str = ""  # its subdeck below the deck, ``A::B``; empty: the deck itself
+    draft: bool = False  # ``draft: true``: previewed and listed, never packaged
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class RenderedDeck:
     # the SHA-256 (hex) of each card file's bytes as rendered (or found in the cache), by its
     # name below the cards folder, where known
     file_digests: dict[str, str] = field(default_factory=dict)
+    # every card file with ``draft: true`` (rendered or not): its id (or "" if it has none),
+    # file and line, in file order
+    drafts: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class Renderer:
             clozes=kind.numbers(sections),
             base=card.base,
             deck=card.deck,
+            draft=card.draft,
         )
         return rendered, problems
 

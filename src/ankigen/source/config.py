@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.controls import CONTROL, control_problems, describe_control
-from ankigen.source.layout import DECK_FILE
+from ankigen.source.ids import ID_KEYS, ids_problems, missing_id, random_id
+from ankigen.source.layout import DECK_FILE, LOCK_FILE
 from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
@@ -127,7 +127,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
         problem(key, f"unknown key {key!r} (known: {', '.join(REQUIRED + OPTIONAL)})")
     for key in REQUIRED:
         if key not in values:
-            problem(None, f"missing required key {key!r}")
+            problem(None, missing_id(key) if key in ID_KEYS else f"missing required key {key!r}")
 
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
@@ -142,9 +142,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
             "the development builds of the version before it; name the pre-release "
             f"otherwise, like {version.split('+', 1)[0][:-4]}-alpha",
         )
-    description = values.get("description", "")
-    if description is None:
-        description = ""
+    description = "" if values.get("description") is None else values["description"]
     if not isinstance(description, str):
         problem("description", "description must be text")
         description = ""
@@ -154,6 +152,7 @@ def load_config(cards_dir: Path) -> DeckConfig:
     if deck_id is not None and deck_id == note_type_id:
         problem("note_type_id", "note_type_id must differ from deck_id")
     cloze_note_type_id = _identifier(values, "cloze_note_type_id", problem)
+    ids_problems((deck_id, note_type_id, cloze_note_type_id), name, cards_dir / LOCK_FILE, problem)
     if cloze_note_type_id is not None and cloze_note_type_id in (deck_id, note_type_id):
         problem(
             "cloze_note_type_id", "cloze_note_type_id must differ from deck_id and note_type_id"
@@ -226,11 +225,6 @@ def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
         return parse_mapping(text.replace("\r\n", "\n"))
     except YamlSyntaxError as exc:
         raise AnkigenError([Problem(shown, exc.line, exc.message, column=exc.column)]) from None
-
-
-def random_id() -> int:
-    """A fresh id to suggest for deck.yaml, drawn as genanki's documentation draws them."""
-    return secrets.randbelow(1 << 30) + (1 << 30)
 
 
 def _subdecks(

@@ -17,7 +17,9 @@ from ankigen.source.load import RawCard
 
 CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
-KNOWN_KEYS = ("id", "title", "tags", "type", "deck")
+KNOWN_KEYS = ("id", "title", "tags", "type", "deck", "draft")
+DRAFT = "draft"  # `draft: true`: a card in the making, left out of packages and releases
+DRAFT_NOTE = "draft: "  # starts the message of each problem of a draft (all are warnings)
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
 TYPES = tuple(KIND_SECTIONS)
 MAX_DECK_DEPTH = 8  # levels below the deck a card may name with `deck:` or its folders
@@ -49,6 +51,7 @@ class CardSource:
     kind: str = BASIC  # its ``type:``: basic, cloze, or a note type declared in deck.yaml
     base: str = BASIC  # the built-in kind its type builds on: basic or cloze
     deck: str = ""  # its subdeck below the deck (``Deep Learning::CNN``); empty: the deck
+    draft: bool = False  # ``draft: true``: shown by check, list and preview; never packaged
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,24 @@ class CardRef:
     shown: str
     id: str
     id_line: int
+    draft: bool = False
 
     @classmethod
     def of(cls, card: CardSource) -> CardRef:
         """The reference of ``card``."""
-        return cls(card.shown, card.id, card.id_line)
+        return cls(card.shown, card.id, card.id_line, card.draft)
+
+
+def is_draft(front: dict[str, Any]) -> bool:
+    """Whether front matter says ``draft: true``."""
+    return front.get(DRAFT) is True
+
+
+def as_draft_problem(problem: Problem) -> Problem:
+    """A problem of a draft: a warning that says it is one (a draft blocks nothing)."""
+    if problem.message.startswith(DRAFT_NOTE) and not problem.is_error:
+        return problem
+    return Problem.warning(problem.path, problem.line, DRAFT_NOTE + problem.message)
 
 
 def cross_card_problems(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
@@ -81,6 +97,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
 
     for key in sorted(set(front.values) - set(KNOWN_KEYS)):
         problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+    draft = _draft(front.values, problem)
 
     card_id = _text(front.values, "id", problem)
     category = ""
@@ -121,7 +138,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     deck = _deck(front.values.get("deck"), raw, config, problem)
 
     required, optional = layout
-    sections = _sections(raw, problems, kind, layout)
+    sections = _sections(raw, problems, kind, layout, draft)
     if sections is not None:  # an optional section left out is an empty one
         last = sections[required[-1]].line
         sections = {name: sections.get(name) or Section("", last) for name in required + optional}
@@ -140,9 +157,21 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             kind=kind,
             base=config.note_types[kind].base if kind in config.note_types else kind,
             deck=deck or "",
+            draft=draft,
         ),
         problems,
     )
+
+
+def _draft(values: dict[str, Any], problem: Any) -> bool:
+    """Whether the card is a draft; a ``draft:`` that is neither true nor false is wrong."""
+    if values.get(DRAFT, False) is not False and not is_draft(values):
+        problem(
+            DRAFT,
+            "`draft` is true (a card in the making, left out of packages) or false; "
+            "delete the line when the card is finished",
+        )
+    return is_draft(values)
 
 
 def kind_sections(config: DeckConfig, kind: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -234,10 +263,10 @@ def _sections(
     problems: list[Problem],
     kind: str,
     layout: tuple[tuple[str, ...], tuple[str, ...]],
+    draft: bool = False,
 ) -> dict[str, Section] | None:
-    """Split the body at its ``## `` headings: the sections of a card of ``kind`` (``layout``:
-    its required ones then its optional ones), in that order; a required section must not
-    be empty."""
+    """The body split at its ``## `` headings, in ``layout``'s order (required, then optional
+    sections); a required one must not be empty (a ``draft`` keeps it, with the problem)."""
     required, optional = layout
     known = required + optional
     lines = raw.body.split("\n")
@@ -305,7 +334,8 @@ def _sections(
         text = "\n".join(body[start:]).strip()
         if not text and name in required:
             problems.append(Problem(raw.shown, file_line, f"`## {name}` is empty"))
-            continue
+            if not draft:
+                continue
         sections[name] = Section(text, file_line + 1 + start)
     return sections if set(required) <= set(sections) else None
 
@@ -357,13 +387,12 @@ def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
     for card in cards:
         if card.id in first:
             other = first[card.id]
-            problems.append(
-                Problem(
-                    card.shown,
-                    card.id_line,
-                    f"duplicate id {card.id}: also used by {other.shown}:{other.id_line}",
-                )
+            found = Problem(
+                card.shown,
+                card.id_line,
+                f"duplicate id {card.id}: also used by {other.shown}:{other.id_line}",
             )
+            problems.append(as_draft_problem(found) if card.draft or other.draft else found)
         else:
             first[card.id] = card
     return problems
