@@ -6,7 +6,7 @@ few commands to it.
 
 from __future__ import annotations
 
-from ankigen.cli import building, cards, releasing  # noqa: F401 - each adds its commands
+from ankigen.cli import building, cards, releasing, serving  # noqa: F401 - each adds its commands
 from ankigen.cli.base import main
 
 __all__ = ["main"]
