@@ -132,9 +132,13 @@ def test_a_broken_card_is_listed_on_the_page_and_the_server_goes_on(cards):
 
         edit(card, "## Answer", "## Answr <b>")
         page.wait_for_function("document.getElementById('problems') !== null", timeout=5000)
-        problems = page.inner_text("#problems")
-        assert f"{card.relative_to(cards.parent)}:" in problems
-        assert "## Answr <b>" in problems or "Answer" in problems
+        shown = card.relative_to(cards.parent).as_posix()
+        assert page.evaluate(
+            "Array.from(document.querySelectorAll('#problems li'), li => li.textContent)"
+        ) == [
+            f"{shown}:10: unknown section `## Answr <b>` (a card has `## Question` and "
+            "`## Answer`; use ### for headings inside them)"
+        ]
         assert page.evaluate(ENTRIES) == 9  # the other cards are still there
         assert page.evaluate("document.querySelectorAll('#problems b').length") == 0
         assert page.evaluate("window.scrollY") > 300  # the place kept over the reload
@@ -155,7 +159,9 @@ def test_a_broken_card_is_listed_on_the_page_and_the_server_goes_on(cards):
         assert page.evaluate("document.getElementById('problems')") is None
         code, _, err = server.stop()
     assert code == 0
-    assert f"{card.relative_to(cards.parent)}:" in err  # the terminal heard too
+    assert (
+        f"{card.relative_to(cards.parent).as_posix()}:10: unknown section" in err
+    )  # the terminal heard too
     assert "Traceback" not in err
 
 
