@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from ankigen.cli import main
+from ankigen.commands.serve import LivePreview, problem_list
+from ankigen.errors import Problem
 from tests.browser import MATHJAX_DIR, chromium_page, require, wait_for_mathjax
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -321,3 +323,29 @@ def test_the_static_preview_shows_no_banner_when_mathjax_loads(runner, cards, tm
         page.evaluate("MathJax.startup.promise")
         assert page.is_hidden("#mathjax-missing")
         assert page.errors == []
+
+
+def test_errors_stand_out_warnings_fold_and_both_are_escaped():
+    listed = problem_list(
+        [Problem("cards/A.md", 3, "bad <b>"), Problem.warning("cards/B.md", 7, "odd & <i>")],
+        cards_shown=True,
+    )
+    assert '<li class="error">cards/A.md:3: bad &lt;b&gt;</li>' in listed
+    assert "1 error (the other cards are shown)" in listed
+    assert '<details id="warnings" class="warnings"><summary>1 warning</summary>' in listed
+    assert '<li class="warning">cards/B.md:7: warning: odd &amp; &lt;i&gt;</li>' in listed
+    assert problem_list([], cards_shown=True) == ""
+
+
+def test_the_page_is_rendered_again_only_when_a_file_changed(cards):
+    live = LivePreview(cards, "mathjax.js")
+    assert live.refresh()
+    page, version = live.current()
+    assert f'data-version="{version}"' in page and live.problems == []
+    assert not live.refresh()  # nothing changed: nothing done
+    card = next(cards.rglob("DL0003-*.md"))
+    edit(card, "## Question", "## Question\n\nSomething new.")
+    assert live.refresh()
+    assert live.current()[1] != version and "Something new." in live.current()[0]
+    (cards / ".hidden.swp").write_text("an editor's file")
+    assert not live.refresh()  # hidden files are not watched

@@ -42,7 +42,7 @@ SERVE_CSS = """\
   border-bottom: 1px solid #eee3b0; font-size: 0.9em; }
 .dark .problems { background: #3b1412; color: #f8c9c5; }
 .dark .warnings { background: #2e2a14; color: #e8dca0; }
-.live-status { font-size: 0.8em; opacity: 0.8; }
+.live-status { margin: 0; padding: 0.3em 1em; font-size: 0.8em; opacity: 0.8; }
 """
 
 # Asks /version every second; a new version reloads the page, which then restores what the
@@ -131,7 +131,7 @@ def problem_list(problems: list[Problem], cards_shown: bool) -> str:
     parts = []
     if errors:
         plural = "s" if len(errors) != 1 else ""
-        where = "the cards with errors are left out until fixed" if cards_shown else "no cards"
+        where = "the other cards are shown" if cards_shown else "no cards can be shown"
         items = "".join(f'<li class="error">{html.escape(str(p))}</li>' for p in errors)
         parts.append(
             f'<section id="problems" class="problems" role="alert"><h2>{len(errors)} '
