@@ -6,7 +6,13 @@ few commands to it.
 
 from __future__ import annotations
 
-from ankigen.cli import building, cards, releasing, starting  # noqa: F401 - each adds commands
+from ankigen.cli import (  # noqa: F401 - each adds its commands
+    building,
+    cards,
+    releasing,
+    serving,
+    starting,
+)
 from ankigen.cli.base import main
 
 __all__ = ["main"]

@@ -88,6 +88,22 @@ body.preview-page.dark { background: #121212; color: #ddd; }
 .phone .faces { grid-template-columns: minmax(0, 360px); justify-content: start; }
 .phone .face { width: 100%; max-width: 360px; }
 .count { opacity: 0.8; }
+.mathjax-missing { margin: 0; padding: 0.6em 1em; background: #fff3cd; color: #4d3800;
+  border-bottom: 1px solid #e6c65c; }
+.mathjax-missing code { background: #fff8e1; padding: 0 0.2em; }
+"""
+
+# Shown when MathJax did not load (offline, a wrong --mathjax): the script failed, or what it
+# left behind is not MathJax 3 (``MathJax.startup``), or its start-up failed.
+MATHJAX_CHECK_JS = """\
+window.addEventListener("load", function () {
+  function missing() { document.getElementById("mathjax-missing").hidden = false; }
+  var mathjax = window.MathJax;
+  if (!mathjax || !mathjax.startup || !mathjax.startup.promise) { missing(); return; }
+  mathjax.startup.promise.then(function () {
+    if (typeof window.MathJax.typesetPromise !== "function") missing();
+  }, missing);
+});
 """
 
 PAGE_JS = """\
@@ -127,12 +143,25 @@ PAGE_JS = """\
 """
 
 
+def is_url(mathjax: str) -> bool:
+    """Whether ``--mathjax`` names a URL rather than a local copy."""
+    return re.match(r"^https?://", mathjax) is not None
+
+
 def mathjax_url(mathjax: str | None, page: Path) -> str:
     """The script URL: a local MathJax (file or folder) relative to the page, or the CDN."""
     if not mathjax:
         return MATHJAX_CDN
-    if re.match(r"^https?://", mathjax):
+    if is_url(mathjax):
         return mathjax
+    path = local_mathjax(mathjax)
+    relative = os.path.relpath(path.resolve(), page.parent.resolve())
+    return quote(Path(relative).as_posix())
+
+
+def local_mathjax(mathjax: str) -> Path:
+    """The script of a local MathJax copy: the file given, or in the folder given its
+    ``es5/tex-chtml-full.js`` (an npm copy) or ``tex-chtml-full.js``."""
     path = Path(mathjax)
     if not path.exists():
         message = (
@@ -145,8 +174,19 @@ def mathjax_url(mathjax: str | None, page: Path) -> str:
             if candidate.is_file():
                 path = candidate
                 break
-    relative = os.path.relpath(path.resolve(), page.parent.resolve())
-    return quote(Path(relative).as_posix())
+    return path
+
+
+def mathjax_banner(script_url: str, command: str) -> str:
+    """The notice, hidden until ``MATHJAX_CHECK_JS`` finds MathJax missing, that formulas
+    show as raw TeX and how to get a local copy for ``ankigen <command>``."""
+    return (
+        '<p id="mathjax-missing" class="mathjax-missing" role="alert" hidden>'
+        f"<strong>MathJax could not be loaded</strong> from <code>{html.escape(script_url)}"
+        "</code>: formulas are shown as raw TeX. To fix it, get a local copy with "
+        "<code>npm install mathjax@3</code> (it goes to <code>node_modules/mathjax</code>) and "
+        f"run <code>ankigen {html.escape(command)} --mathjax node_modules/mathjax</code>.</p>"
+    )
 
 
 def _data_urls(media: list[MediaFile]) -> dict[str, str]:
@@ -183,9 +223,15 @@ def preview_html(
     cards: list[RenderedCard],
     script_url: str,
     style_media: tuple[MediaFile, ...] = (),
+    *,
+    command: str = "preview",
+    top: str = "",
+    script: str = "",
 ) -> str:
     """The whole preview page as text; ``types``: the note type of each kind of card, by
-    name (``basic`` first), ``style_media`` the files their stylesheets name."""
+    name (``basic`` first), ``style_media`` the files their stylesheets name. ``command``
+    is named in the notice shown when MathJax does not load; ``top`` is HTML shown above the
+    cards and ``script`` runs after the page's own (``ankigen serve`` adds both)."""
     note_type = next(iter(types.values()))
     faces = [
         face
@@ -221,6 +267,8 @@ def preview_html(
 {PAGE_CSS}</style>
 <script>window.MathJax = {json.dumps(MATHJAX_CONFIG)};</script>
 <script id="MathJax-script" defer src="{html.escape(script_url)}"></script>
+<script>
+{MATHJAX_CHECK_JS}</script>
 </head>
 <body class="preview-page">
 <div class="toolbar">
@@ -231,11 +279,12 @@ def preview_html(
 <label><input id="phone" type="checkbox"> Phone width</label>
 <span id="count" class="count"></span>
 </div>
-<main id="cards">
+{mathjax_banner(script_url, command)}
+{top}<main id="cards">
 {entries}
 </main>
 <script>
-{PAGE_JS}</script>
+{PAGE_JS}{script}</script>
 </body>
 </html>
 """
