@@ -1,6 +1,6 @@
 """The package's layout: one folder per stage, and imports that only run one way.
 
-The direction is declared once, here (README: How the code is laid out):
+The direction is declared once, here (docs/layout.md):
 
     cli → commands → cache → checks, release → render, tex, anki, scrape → source → util, errors
 

@@ -294,7 +294,7 @@ def test_a_released_card_moved_to_another_deck_is_a_warning_naming_both(
         "cards/DL/CNN/DL0002-relu.md:1: warning: card DL0002 was released in deck "
         "'Model Deck::DL' and now goes to 'Model Deck::DL::CNN': Anki never moves a "
         "learner's existing card on import, so learners who have it keep it where it was; "
-        "only new learners find it in the new deck (README: Nested decks)"
+        "only new learners find it in the new deck (docs/cards.md: Nested decks)"
     )
 
 

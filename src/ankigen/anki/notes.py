@@ -253,7 +253,7 @@ def altered_card(shown: str, card_id: str, field: str, what: str) -> Problem:
         1,
         f"the {field} field of {card_id} is not safe as built ({what}), though the card file "
         "checks out: the render cache was altered. Build with --no-cache, and delete the cache "
-        "folder (README: Render cache)",
+        "folder (docs/performance.md: Render cache)",
     )
 
 

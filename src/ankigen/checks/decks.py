@@ -39,7 +39,7 @@ def moved_card_problems(
                 f"card {card.id} was released in deck {where!r} and now goes to {goes!r}: "
                 "Anki never moves a learner's existing card on import, so learners who have "
                 "it keep it where it was; only new learners find it in the new deck "
-                "(README: Nested decks)",
+                "(docs/cards.md: Nested decks)",
             )
         )
     return problems

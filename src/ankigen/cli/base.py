@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,6 +100,9 @@ def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
             if kwargs.get("as_json"):  # a script reading standard output learns why, too
                 print_json({"ok": False, "problems": [problem_data(p) for p in exc.problems]})
             sys.exit(1)
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+            sys.stderr.close()
+            os._exit(0)
         except OSError as exc:  # the file system refused: a message, never a traceback
             problem = os_problem(exc)
             click.echo(str(problem), err=True)

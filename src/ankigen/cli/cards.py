@@ -18,7 +18,7 @@ from ankigen.cli.base import (
     progress_bar,
     reports_problems,
 )
-from ankigen.errors import display_path
+from ankigen.errors import AnkigenError, display_path
 
 LOOKS_LIKE_ID = re.compile(r"[A-Za-z]+[0-9]+$")  # DL0005; checked properly by `new` itself
 
@@ -90,10 +90,18 @@ def new_command(
 
     The title may be quoted or not: the words after the id are the title.
 
-    Example: ankigen new "Batch Normalization" --category DL
+    Example: ankigen new DL "Batch Normalization" (or --category DL)
     """
     from ankigen.commands.new import UsageProblem, plan_new_card, write_new_card
 
+    if category is None and len(words) > 1 and words[0].isupper() and words[0].isalpha():
+        from ankigen.source.config import load_config
+
+        try:
+            if words[0] in load_config(cards_dir).categories:  # `new ST What is a median?`
+                category, words = words[0], words[1:]
+        except AnkigenError:
+            pass  # plan_new_card reports what is wrong with deck.yaml
     card_id, title = split_id_and_title(words)
     try:
         card = plan_new_card(cards_dir, title, card_id, category, cloze=cloze)

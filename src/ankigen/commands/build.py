@@ -74,7 +74,8 @@ class BuildResult:
         detail = f" ({self.changes.describe()})" if self.changes.any else ""
         kind = " (a development build, not a release)" if self.development else ""
         built = (
-            f"Built {display_path(self.output)}{kind}: {total} cards ({counts}); "
+            f"Built {display_path(self.output)}{kind}: {total} card{'s' * (total != 1)} "
+            f"({counts}); "
             f"{changed} changed since the lock{detail}."
         )
         return "\n".join([built, *self.drafts_summary()])

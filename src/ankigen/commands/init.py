@@ -96,7 +96,7 @@ def deck_yaml(name: str, categories: dict[str, str]) -> str:
 
     listed = "".join(f"  {prefix}: {scalar(label)}\n" for prefix, label in categories.items())
     return (
-        "# The deck's identity (README: Card format). deck_id and note_type_id were drawn at\n"
+        "# The deck's identity (docs/cards.md). deck_id and note_type_id were drawn at\n"
         "# random by `ankigen init`: keep them forever, learners' Anki knows the deck by them.\n"
         f"name: {scalar(name)}\n"
         f"version: {FIRST_VERSION}                 # `ankigen release` releases it, then raises "

@@ -1,7 +1,7 @@
 """``ankigen list`` and ``ankigen stats``: what the deck holds, and what changed since the
 last release (``cards/ankigen.release.json``), as text for people or JSON for scripts.
 
-The JSON keys are fixed (documented in the README); scripts may rely on them.
+The JSON keys are fixed (documented in docs/writing.md); scripts may rely on them.
 """
 
 from __future__ import annotations

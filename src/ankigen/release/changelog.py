@@ -159,7 +159,7 @@ def prepend_changelog(existing: str, section: str) -> str:
 
 
 # What learners must know of their Anki's import, in every release's description (measured
-# on the engines: ANKI.md's table; README: For learners)
+# on the engines: ANKI.md's table; docs/learners.md)
 LEARNER_NOTE = (
     "<p>Import only the newest version of this deck. Anki 2.1.55 to 24.11 and AnkiDroid 2.17 "
     "to 2.20 can skip later updates of cards if an older file is imported after a newer one: "

@@ -124,7 +124,9 @@ def _declared(
 ) -> DeclaredType | None:
     key = f"note_types.{name}"
     if not isinstance(body, dict):
-        problem(key, f"note type {name} needs `id:` and `base:` (README: Note types)")
+        problem(
+            key, f"note type {name} needs `id:` and `base:` (docs/cards.md: Note types of your own)"
+        )
         return None
     ok = True
 

@@ -132,7 +132,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         problem(
             "type",
             f"unknown `type: {kind}` (known: {known}); declare a type of your own under "
-            "`note_types:` in deck.yaml (README: Note types)",
+            "`note_types:` in deck.yaml (docs/cards.md: Note types of your own)",
         )
         return None, problems
     deck = _deck(front.values.get("deck"), raw, config, problem)
