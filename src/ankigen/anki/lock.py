@@ -34,7 +34,7 @@ from ankigen.anki.stamps import (
     Stamp,
     stamp_release,
 )
-from ankigen.errors import AnkigenError, Problem
+from ankigen.errors import AnkigenError, Problem, quoted
 
 CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
@@ -142,7 +142,7 @@ def parse_lock(text: str, shown: str) -> Lock:
         raise AnkigenError([Problem(shown, 1, "corrupt lock file: nested too deep")]) from None
     try:
         if data.get("format") not in READABLE_FORMATS:
-            raise ValueError(f"unknown lock format {data.get('format')!r}")
+            raise ValueError(f"unknown lock format {quoted(data.get('format'))}")
         note_type = data.get("note_type")
         version = data.get("version")
         schema = note_type.get("schema") if note_type else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.anki.notes import note_fields, note_tags
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import SEMVER
 
@@ -197,9 +197,9 @@ def read_manifest(path: Path) -> ReleaseManifest:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
         if data.get("format") != RELEASE_FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
+            raise ValueError(f"unknown format {quoted(data.get('format'))}")
         if not isinstance(data["version"], str) or not SEMVER.match(data["version"]):
-            raise ValueError(f"version {data['version']!r} is not a version like 1.2.0")
+            raise ValueError(f"version {quoted(data['version'])} is not a version like 1.2.0")
         return ReleaseManifest(
             version=data["version"],
             date=data["date"],

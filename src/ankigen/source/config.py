@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.source.controls import CONTROL, control_problems, describe_control
 from ankigen.source.layout import DECK_FILE
 from ankigen.source.notetypes import DeclaredType, declared_types
@@ -124,17 +124,17 @@ def load_config(cards_dir: Path) -> DeckConfig:
 
     values = doc.values
     for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
-        problem(key, f"unknown key {key!r} (known: {', '.join(REQUIRED + OPTIONAL)})")
+        problem(key, f"unknown key {quoted(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
     for key in REQUIRED:
         if key not in values:
-            problem(None, f"missing required key {key!r}")
+            problem(None, f"missing required key {quoted(key)}")
 
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
         problem("name", "name must not contain '::' (Anki reads it as a parent deck)")
     version = _string(values, "version", problem)
     if version is not None and not SEMVER.match(version):
-        problem("version", f"version {version!r} is not semantic versioning like 1.2.0")
+        problem("version", f"version {quoted(version)} is not semantic versioning like 1.2.0")
     elif version is not None and version.split("+", 1)[0].endswith("-dev"):
         problem(
             "version",
@@ -258,7 +258,7 @@ def _subdecks(
             raw = {}
         for prefix, value in raw.items():
             if categories is not None and prefix not in categories:
-                problem("subdeck_ids", f"subdeck_ids: unknown category {prefix!r}")
+                problem("subdeck_ids", f"subdeck_ids: unknown category {quoted(prefix)}")
             elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
                 problem(
                     "subdeck_ids",
@@ -281,7 +281,8 @@ def _subdecks(
         for label in categories.values():
             if "::" in label:
                 problem(
-                    "categories", f"category name {label!r} must not contain '::' with subdecks"
+                    "categories",
+                    f"category name {quoted(label)} must not contain '::' with subdecks",
                 )
     return subdecks, ids
 
@@ -346,7 +347,7 @@ def _categories(value: Any, problem: Any) -> dict[str, str] | None:
     categories: dict[str, str] = {}
     for prefix, label in value.items():
         if not isinstance(prefix, str) or not CATEGORY_PREFIX.match(prefix):
-            problem("categories", f"category prefix {prefix!r} must be 1-10 capital letters")
+            problem("categories", f"category prefix {quoted(prefix)} must be 1-10 capital letters")
         elif not isinstance(label, str) or not label.strip():
             problem("categories", f"category {prefix} needs a name")
         else:
