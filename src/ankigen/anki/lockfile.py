@@ -146,4 +146,7 @@ def _later(a: Stamp | None, b: Stamp | None) -> Stamp | None:
 
 def _order(version: str) -> tuple[int, ...]:
     core = version.split("-", 1)[0].split("+", 1)[0]
-    return tuple(int(part) if part.isdigit() else 0 for part in core.split("."))
+    return tuple(
+        int(part) if part.isascii() and part.isdigit() and len(part) <= 18 else 0
+        for part in core.split(".")
+    )

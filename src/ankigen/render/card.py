@@ -37,7 +37,7 @@ from ankigen.tex.check import shipped_tex
 from ankigen.tex.safety import typeset_formulas
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
+PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([0-9]+){PLACEHOLDER_CLOSE}")
 # what Markdown turns into a formula delimiter: an escaped backslash, or a backslash written
 # as a character reference, before ( or [
 STRAY_DELIMITER = re.compile(r"\\\\[(\[]|&(?:#0*92|#x0*5c|bsol|Backslash);?", re.IGNORECASE)

@@ -24,7 +24,7 @@ from ankigen.util.atomic import atomic_write_bytes
 
 STDIN = "-"
 STDIN_SHOWN = "<stdin>"
-FILE_ID = re.compile(r"^([A-Z]+\d+)-")
+FILE_ID = re.compile(r"^([A-Z]+[0-9]+)-")
 WRITES = ("new", "replaced")
 
 

@@ -15,7 +15,7 @@ from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
 
 SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"^(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 VersionKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
@@ -32,7 +32,9 @@ def version_key(version: str | None) -> VersionKey | None:
     pre = version.split("+", 1)[0].partition("-")[2]
     if not pre:
         return (major, minor, patch, 1, ())
-    parts = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split("."))
+    parts = tuple(
+        (0, int(x), "") if x.isdigit() and len(x) <= 18 else (1, 0, x) for x in pre.split(".")
+    )
     return (major, minor, patch, 0, parts)
 
 

@@ -15,7 +15,7 @@ from ankigen.source.controls import CONTROL, describe_control
 from ankigen.source.layout import BASIC, KIND_SECTIONS
 from ankigen.source.load import RawCard
 
-CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
+CARD_ID = re.compile(r"^([A-Z]+)([0-9]+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type", "deck")
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
@@ -87,7 +87,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     if card_id is not None:
         match = CARD_ID.match(card_id)
         if not match:
-            problem("id", f"id {quoted(card_id)} must be capital letters then digits, like DL0001")
+            problem("id", f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001")
             card_id = None
         elif match.group(1) not in config.categories:
             known = ", ".join(sorted(config.categories))
