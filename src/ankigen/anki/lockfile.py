@@ -19,6 +19,7 @@ from pathlib import Path
 from ankigen.anki.lock import NOTE_ID_STEP, CardStamp, Lock, RetiredStamp, Stamp, parse_lock
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.layout import LOCK_FILE
+from ankigen.util.files import RECORD_LIMIT, read_regular
 
 OURS, BASE, THEIRS, END = "<<<<<<<", "|||||||", "=======", ">>>>>>>"
 
@@ -34,8 +35,12 @@ def read_lock_text(path: Path) -> tuple[Lock, str | None]:
         return Lock(), None
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, RECORD_LIMIT, "the lock").decode("utf-8")
+    except OSError as exc:
+        raise AnkigenError(
+            [Problem(shown, 1, f"cannot read lock file: {exc.strerror or exc}")]
+        ) from None
+    except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
     if f"\n{OURS}" not in f"\n{text}":
         return parse_lock(text, shown), text

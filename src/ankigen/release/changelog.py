@@ -18,6 +18,7 @@ from ankigen.anki.notes import note_fields, note_tags
 from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import SEMVER
+from ankigen.util.files import RECORD_LIMIT, read_regular
 
 RELEASE_FORMAT = 1
 DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
@@ -194,7 +195,7 @@ def read_manifest(path: Path) -> ReleaseManifest:
     if not path.exists():
         return ReleaseManifest()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, RECORD_LIMIT, "the release record").decode("utf-8")
         data = json.loads(text)
         if data.get("format") != RELEASE_FORMAT:
             raise ValueError(f"unknown format {quoted(data.get('format'))}")
@@ -223,12 +224,13 @@ def read_manifest(path: Path) -> ReleaseManifest:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         shown = display_path(path)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise AnkigenError(
             [
                 Problem(
                     shown,
                     1,
-                    f"corrupt release manifest ({exc}); restore it from version control "
+                    f"corrupt release manifest ({reason}); restore it from version control "
                     f"(`git checkout -- {shown}`)",
                 )
             ]

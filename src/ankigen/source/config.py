@@ -13,6 +13,7 @@ from ankigen.source.controls import CONTROL, control_problems, describe_control
 from ankigen.source.layout import DECK_FILE
 from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
+from ankigen.util.files import DECK_LIMIT, read_regular
 
 SEMVER = re.compile(
     r"^(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})"
@@ -213,12 +214,15 @@ def _style(
 
 def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
     """deck.yaml parsed, with its keys' lines; raise ``AnkigenError`` when it cannot be."""
-    if not path.is_file():
+    try:
+        text = read_regular(path, DECK_LIMIT, DECK_FILE).decode("utf-8-sig")
+    except FileNotFoundError:
         raise AnkigenError(
             [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
-        )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise AnkigenError([Problem(shown, 1, f"cannot read {DECK_FILE}: {reason}")]) from None
     except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
     controls = control_problems(text.replace("\r\n", "\n"), shown)

@@ -87,7 +87,10 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     if card_id is not None:
         match = CARD_ID.match(card_id)
         if not match:
-            problem("id", f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001")
+            problem(
+                "id",
+                f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001",
+            )
             card_id = None
         elif match.group(1) not in config.categories:
             known = ", ".join(sorted(config.categories))

@@ -150,7 +150,8 @@ def _refuse_aliases(text: str, first_line: int) -> None:
     for event in yaml.parse(text, Loader=SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             mark = event.start_mark
-            raise YamlSyntaxError(first_line + mark.line, ALIASES, mark.column + 1)
+            line, column = (mark.line, mark.column + 1) if mark is not None else (0, 0)
+            raise YamlSyntaxError(first_line + line, ALIASES, column)
 
 
 def _refuse_duplicate_keys(root: Any, first_line: int) -> None:
