@@ -44,7 +44,10 @@ def quoted(value: object, limit: int = ECHO_LIMIT) -> str:
         return repr(value[:limit]) + ("…" if len(value) > limit else "")
     if isinstance(value, (list, tuple, dict, set)) and len(value) > limit:
         return f"{type(value).__name__} of {len(value)} items"
-    return shorten(repr(value), limit)
+    try:
+        return shorten(repr(value), limit)
+    except RecursionError:  # lists in lists, thousands deep
+        return f"a {type(value).__name__} nested too deep to show"
 
 
 @total_ordering
