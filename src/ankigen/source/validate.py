@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import Problem, quoted
+from ankigen.errors import Problem, quoted, shorten
 from ankigen.source.config import DeckConfig
 from ankigen.source.controls import CONTROL, describe_control
 from ankigen.source.layout import BASIC, KIND_SECTIONS
@@ -266,7 +266,7 @@ def _sections(
                     Problem(
                         raw.shown,
                         file_line,
-                        f"unknown section `## {name}` ({_section_rule(kind, layout)}; "
+                        f"unknown section `## {shorten(name)}` ({_section_rule(kind, layout)}; "
                         "use ### for headings inside them)",
                     )
                 )
@@ -339,7 +339,7 @@ def _misleveled(line: str, known: tuple[str, ...]) -> str | None:
         return None
     written = line.strip()
     return (
-        f"`{written}` is not a section heading: sections are `## {canonical}` "
+        f"`{shorten(written)}` is not a section heading: sections are `## {canonical}` "
         "(two #, then a space)"
     )
 
