@@ -553,7 +553,7 @@ def test_a_record_nested_too_deep_is_ignored(cards, tmp_path, private_cache_home
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
-def test_a_named_pipe_among_the_cards_does_not_stop_a_build(cards, tmp_path):
+def test_a_named_pipe_among_the_cards_is_an_error_not_a_hang(cards, tmp_path):
     os.mkfifo(cards / "DL" / "notes.md")  # opening it would wait for a writer forever
     done = subprocess.run(
         [sys.executable, "-m", "ankigen", "build", "--cards", str(cards), "--out", "out"],
@@ -563,8 +563,8 @@ def test_a_named_pipe_among_the_cards_does_not_stop_a_build(cards, tmp_path):
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert "10 cards" in done.stdout
+    assert done.returncode == 1, done.stderr
+    assert "notes.md:1: cannot read file: it is a FIFO (named pipe), not a file" in done.stderr
 
 
 def test_a_first_build_reads_each_card_once_and_records_what_it_read(
@@ -587,9 +587,17 @@ def test_a_first_build_reads_each_card_once_and_records_what_it_read(
             opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def counting_os_open(file, *args, **kwargs):
+        if str(file).endswith(".md"):
+            opened.append(str(file))
+        return real_os_open(file, *args, **kwargs)
+
     with monkeypatch.context() as patch:  # the fixtures' own patches stay
         patch.setattr(io, "open", counting_open)
         patch.setattr("builtins.open", counting_open)
+        patch.setattr(os, "open", counting_os_open)
         first = build(cards, tmp_path / "out", now=T0)
     assert not first.unchanged
     assert len(opened) == len(set(opened)) == len(list(cards.rglob("*.md")))  # each once

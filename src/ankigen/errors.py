@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import total_ordering
 from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+ECHO_LIMIT = 80  # characters of a user's value a message repeats
+
+# Control characters (but tab and line feed), DEL, C1 controls (ESC's 8-bit twins) and the
+# bidirectional overrides: printed as escapes, so that no message can drive the terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that could drive a terminal written as an escape
+    (ESC as ``\\x1b``); a file name that is not UTF-8 (surrogate escapes) as ``\\udcff``."""
+    text = _UNPRINTABLE.sub(_escape, text)
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``value`` as text, cut to ``limit`` characters with ``…``: a message repeats what
+    the author wrote, never a megabyte of it."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` cut like ``shorten``; the value is cut before ``repr`` runs, so a
+    huge list or string costs no more than its first characters."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    if isinstance(value, (list, tuple, dict, set)) and len(value) > limit:
+        return f"{type(value).__name__} of {len(value)} items"
+    try:
+        return shorten(repr(value), limit)
+    except RecursionError:  # lists in lists, thousands deep
+        return f"a {type(value).__name__} nested too deep to show"
 
 
 @total_ordering
@@ -29,7 +69,7 @@ class Problem:
     def __str__(self) -> str:
         kind = "warning: " if self.severity == WARNING else ""
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
-        return f"{self.path}:{where}: {kind}{self.message}"
+        return printable(f"{self.path}:{where}: {kind}{self.message}")
 
     def _key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.message, self.severity)

@@ -25,8 +25,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
+from ankigen.anki.lockvalues import (
+    NOTE_ID_STEP,
+    CardValueError,
+    check_note_ids,
+    read_clozes,
+    read_mod,
+    read_note_id,
+    read_stamp,
+)
 from ankigen.anki.stamps import (
     CardStamp,
     Release,
@@ -34,7 +42,9 @@ from ankigen.anki.stamps import (
     Stamp,
     stamp_release,
 )
-from ankigen.errors import AnkigenError, Problem
+from ankigen.errors import AnkigenError, Problem, quoted
+from ankigen.util import strictjson
+from ankigen.util.strictjson import whole
 
 CARD_LINE = re.compile(r'\s*"([^"]+)"\s*:\s*\{\s*"hash"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(..., ensure_ascii=False)
@@ -43,8 +53,6 @@ CARDS_LINE = '  "cards": {'  # the line before the cards' entries, one a line, i
 LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identity rests on
 READABLE_FORMATS = (1, 2, 3, 4)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
-NOTE_ID_STEP = 100  # room for the cards of one note: card ids are note id + template ordinal
-
 
 @dataclass(frozen=True)
 class TypeStamp:
@@ -134,15 +142,19 @@ class LockChanges:
 
 def parse_lock(text: str, shown: str) -> Lock:
     """The lock written as ``text`` (``shown`` names its file in messages)."""
+    way_out = f"restore it from version control (`git checkout -- {shown}`)"
     try:
-        data = json.loads(text)
+        data = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise AnkigenError([Problem(shown, exc.lineno, f"corrupt lock file: {exc.msg}")]) from None
-    except RecursionError:  # brackets nested beyond what the parser follows
-        raise AnkigenError([Problem(shown, 1, "corrupt lock file: nested too deep")]) from None
+    except ValueError as exc:
+        line = exc.line if isinstance(exc, strictjson.JsonValueError) else 1
+        message = f"corrupt lock file ({exc}); {way_out}"
+        raise AnkigenError([Problem(shown, line, message)]) from None
+    card_lines = _card_lines(text)
     try:
         if data.get("format") not in READABLE_FORMATS:
-            raise ValueError(f"unknown lock format {data.get('format')!r}")
+            raise ValueError(f"unknown lock format {quoted(data.get('format'))}")
         note_type = data.get("note_type")
         version = data.get("version")
         schema = note_type.get("schema") if note_type else None
@@ -152,14 +164,14 @@ def parse_lock(text: str, shown: str) -> Lock:
         cloze_id = cloze_type.get("id") if cloze_type else None
         entries = data["cards"]
         lock = Lock(
-            note_type=Stamp(str(note_type["hash"]), int(note_type["mod"])) if note_type else None,
+            note_type=read_stamp(note_type, "note_type") if note_type else None,
             cards={
                 str(card_id): CardStamp(
                     str(entry["hash"]),
-                    int(entry["mod"]),
-                    int(entry["note_id"]),
+                    read_mod(entry, card_id),
+                    read_note_id(entry, card_id),
                     str(entry.get("title", "")),
-                    _clozes(entry),
+                    read_clozes(entry, card_id),
                     str(entry.get("type", "")),
                     str(entry.get("deck", "")),
                 )
@@ -168,10 +180,10 @@ def parse_lock(text: str, shown: str) -> Lock:
             retired={
                 str(card_id): RetiredStamp(
                     str(entry["hash"]),
-                    int(entry["mod"]),
-                    int(entry["note_id"]),
+                    read_mod(entry, card_id),
+                    read_note_id(entry, card_id),
                     str(entry["title"]),
-                    _clozes(entry),
+                    read_clozes(entry, card_id),
                     str(entry.get("type", "")),
                     str(entry.get("deck", "")),
                     retired_in=str(entry["retired_in"]),
@@ -181,39 +193,29 @@ def parse_lock(text: str, shown: str) -> Lock:
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
             cloze_note_type=(
-                Stamp(str(cloze_type["hash"]), int(cloze_type["mod"])) if cloze_type else None
+                read_stamp(cloze_type, "cloze_note_type") if cloze_type else None
             ),
             cloze_schema=None if cloze_schema is None else str(cloze_schema),
-            deck_id=None if deck_id is None else int(deck_id),
-            note_type_id=None if note_type_id is None else int(note_type_id),
-            cloze_note_type_id=None if cloze_id is None else int(cloze_id),
+            deck_id=None if deck_id is None else whole(deck_id, "deck_id"),
+            note_type_id=None if note_type_id is None else whole(note_type_id, "note_type_id"),
+            cloze_note_type_id=None if cloze_id is None else whole(cloze_id, "cloze_note_type id"),
             types={
                 str(name): TypeStamp(
-                    Stamp(str(entry["hash"]), int(entry["mod"])),
+                    read_stamp(entry, f"note type {name}"),
                     str(entry["schema"]),
-                    int(entry["id"]),
+                    whole(entry["id"], f"note type {name}: id"),
                 )
                 for name, entry in data.get("note_types", {}).items()
             },
-            card_lines=_card_lines(text),
+            card_lines=card_lines,
         )
+        check_note_ids(lock)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise AnkigenError(
-            [
-                Problem(
-                    shown,
-                    1,
-                    f"corrupt lock file ({exc}); restore it from version control "
-                    f"(`git checkout -- {shown}`)",
-                )
-            ]
-        ) from None
+        card = exc.card if isinstance(exc, CardValueError) else None
+        line = card_lines.get(card, 1) if card else 1
+        message = f"corrupt lock file ({exc}); {way_out}"
+        raise AnkigenError([Problem(shown, line, message)]) from None
     return lock
-
-
-def _clozes(entry: dict[str, Any]) -> tuple[int, ...]:
-    clozes = entry.get("clozes")
-    return tuple(map(int, clozes)) if clozes else ()
 
 
 def _card_lines(text: str) -> dict[str, int]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ankigen.anki.lock import NOTE_ID_STEP, CardStamp, Lock, RetiredStamp, Stamp, parse_lock
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.layout import LOCK_FILE
+from ankigen.util.files import RECORD_LIMIT, read_regular
 
 OURS, BASE, THEIRS, END = "<<<<<<<", "|||||||", "=======", ">>>>>>>"
 
@@ -34,8 +35,12 @@ def read_lock_text(path: Path) -> tuple[Lock, str | None]:
         return Lock(), None
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, RECORD_LIMIT, "the lock").decode("utf-8")
+    except OSError as exc:
+        raise AnkigenError(
+            [Problem(shown, 1, f"cannot read lock file: {exc.strerror or exc}")]
+        ) from None
+    except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"cannot read lock file: {exc}")]) from None
     if f"\n{OURS}" not in f"\n{text}":
         return parse_lock(text, shown), text
@@ -146,4 +151,7 @@ def _later(a: Stamp | None, b: Stamp | None) -> Stamp | None:
 
 def _order(version: str) -> tuple[int, ...]:
     core = version.split("-", 1)[0].split("+", 1)[0]
-    return tuple(int(part) if part.isdigit() else 0 for part in core.split("."))
+    return tuple(
+        int(part) if part.isascii() and part.isdigit() and len(part) <= 18 else 0
+        for part in core.split(".")
+    )

@@ -52,6 +52,19 @@ RACY_SECONDS = 3  # a file changed this recently is read again by the next snaps
 # version control, and ankigen's own files in the cards folder (``release.journal``): read
 # by no build
 NOT_INPUTS = frozenset({".git", ".hg", ".svn", ".ankigen-release.json"})
+# What a build reads, by suffix (any case): cards and card-like files (warned about),
+# deck.yaml, the lock and release record, templates, stylesheets, images, audio, fonts.
+# Any other file (a stray video, archive or Photoshop file) is never read: its digest is its
+# size and modification time, so that a template or stylesheet deck.yaml names by an
+# unusual name still counts, and a stray file of gigabytes costs nothing.
+READ_SUFFIXES = frozenset(
+    {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".txt", ".text"}
+    | {".yaml", ".yml", ".json", ".lock", ".html", ".htm", ".css"}
+    | {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+    | {".mp3", ".ogg", ".wav", ".m4a", ".opus", ".webm", ".flac"}
+    | {".woff2", ".woff", ".ttf", ".otf"}
+)
+HASH_CHUNK = 1 << 20  # files are hashed a mebibyte at a time
 
 
 @dataclass(frozen=True)
@@ -151,11 +164,23 @@ def snapshot_inputs(
     )
 
 
+def is_read(name: str) -> bool:
+    """Whether a build may read the file called ``name`` (``READ_SUFFIXES``)."""
+    return os.path.splitext(name)[1].lower() in READ_SUFFIXES
+
+
 def _file_digest(path: str) -> str:
-    """A file's SHA-256 (hex), or what kept it from being read."""
+    """A file's SHA-256 (hex), read in chunks; for a file no build reads, its size and
+    modification time; or what kept it from being read."""
     try:
+        if not is_read(path):
+            info = os.stat(path)
+            return f"unread:{info.st_size}:{info.st_mtime_ns}"
+        digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
     except OSError as exc:
         return f"error:{exc.errno}"
 

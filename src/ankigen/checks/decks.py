@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ankigen.errors import Problem
+from ankigen.errors import Problem, quoted
 from ankigen.release.changelog import ReleaseManifest
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig
@@ -36,7 +36,8 @@ def moved_card_problems(
             Problem.warning(
                 card.shown,
                 1,
-                f"card {card.id} was released in deck {where!r} and now goes to {goes!r}: "
+                f"card {card.id} was released in deck {quoted(where)} and now goes to "
+                f"{quoted(goes)}: "
                 "Anki never moves a learner's existing card on import, so learners who have "
                 "it keep it where it was; only new learners find it in the new deck "
                 "(docs/cards.md: Nested decks)",

@@ -18,7 +18,7 @@ from ankigen.anki.notetype import (
     cloze_note_type,
     declared_note_type,
 )
-from ankigen.errors import Problem, display_path
+from ankigen.errors import Problem, display_path, quoted
 from ankigen.release.changelog import ReleaseManifest
 from ankigen.render.card import RenderedCard
 from ankigen.render.media import MediaFile
@@ -66,7 +66,8 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
                 Problem(
                     display_path(config.path),
                     line,
-                    f"stylesheet {relative!r} is not there: the path is relative to deck.yaml "
+                    f"stylesheet {quoted(relative)} is not there: the path is relative to "
+                    "deck.yaml "
                     "and stays in the cards folder, like theme/deck.css",
                 )
             )

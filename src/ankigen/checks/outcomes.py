@@ -28,6 +28,7 @@ from ankigen.source.config import DeckConfig
 from ankigen.source.load import RawCard, display_paths, read_card
 from ankigen.source.validate import DRAFT, CardRef, as_draft_problem, is_draft, validate_card
 from ankigen.util.cpus import usable_cpus
+from ankigen.util.files import CARD_LIMIT, read_regular
 from ankigen.util.progress import Progress
 
 # Rendering one card takes about half a millisecond; below this many cards to render,
@@ -206,6 +207,6 @@ def _render_chunk(
 
 def read_bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_regular(path, CARD_LIMIT, "a card file")
     except OSError:
         return None  # read_card reads again and reports why

@@ -25,7 +25,7 @@ from ankigen.checks.decks import moved_card_problems
 from ankigen.checks.drafts import draft_names, draft_problems, live_cards
 from ankigen.checks.notetypes import DeckTypes, cardless_problems, deck_types, schema_problems
 from ankigen.checks.renamed import changed_id_problems
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.release.changelog import ReleaseManifest, read_manifest
 from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.render.kinds import kind_of_note
@@ -351,7 +351,7 @@ def used_types(
                 Problem(
                     shown_yaml,
                     1,
-                    f"the retired card {card_id} was a note of type {stamp.kind!r}, which "
+                    f"the retired card {card_id} was a note of type {quoted(stamp.kind)}, which "
                     "deck.yaml no longer declares: its learners' notes need that type to "
                     f"update; put the declaration of {stamp.kind} back under `note_types:`",
                 )

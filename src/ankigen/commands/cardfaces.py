@@ -23,7 +23,7 @@ from ankigen.render.kinds import KINDS
 FIELD_REF = re.compile(r"\{\{([^{}#/^]+?)\}\}")
 SECTION = re.compile(r"\{\{([#^])([^{}]+?)\}\}(.*?)\{\{/\2\}\}", re.S)
 TAG_RE = re.compile(r"<[^>]+>")
-CLOZE_MARK = re.compile(r"\{\{c\d+::|\}\}")
+CLOZE_MARK = re.compile(r"\{\{c[0-9]+::|\}\}")
 SOUND = re.compile(r"\[sound:(ankigen-[0-9a-f]{16}\.[a-z0-9]+)\]")
 
 

@@ -24,7 +24,7 @@ from ankigen.source.layout import BASIC, CLOZE, KIND_SECTIONS, LOCK_FILE, RELEAS
 from ankigen.source.load import discover, read_card
 from ankigen.source.validate import CARD_ID
 
-FILE_ID = re.compile(r"^([A-Z]+\d+)-")  # cards/DL/DL0001-residual-connection.md
+FILE_ID = re.compile(r"^([A-Z]+[0-9]+)-")  # cards/DL/DL0001-residual-connection.md
 DEFAULT_DIGITS = 4  # DL0001
 
 

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.anki.notes import note_fields, note_tags
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import SEMVER
+from ankigen.util import strictjson
+from ankigen.util.files import RECORD_LIMIT, read_regular
+from ankigen.util.strictjson import whole
 
 RELEASE_FORMAT = 1
 DESCRIPTION_ITEMS = 12  # the deck overview lists at most this many cards of each kind
@@ -194,12 +197,12 @@ def read_manifest(path: Path) -> ReleaseManifest:
     if not path.exists():
         return ReleaseManifest()
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
+        text = read_regular(path, RECORD_LIMIT, "the release record").decode("utf-8")
+        data = strictjson.loads(text)
         if data.get("format") != RELEASE_FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
+            raise ValueError(f"unknown format {quoted(data.get('format'))}")
         if not isinstance(data["version"], str) or not SEMVER.match(data["version"]):
-            raise ValueError(f"version {data['version']!r} is not a version like 1.2.0")
+            raise ValueError(f"version {quoted(data['version'])} is not a version like 1.2.0")
         return ReleaseManifest(
             version=data["version"],
             date=data["date"],
@@ -209,26 +212,30 @@ def read_manifest(path: Path) -> ReleaseManifest:
                     entry["title"],
                     dict(entry["fields"]),
                     entry["tags"],
-                    None if entry.get("mod") is None else int(entry["mod"]),
+                    None if entry.get("mod") is None else whole(entry["mod"], f"{card_id}: mod"),
                     # a record that keeps times keeps decks: none said is the deck itself
                     str(entry.get("deck", "")) if "mod" in entry else None,
                 )
                 for card_id, entry in data["cards"].items()
             },
             retired=dict(data.get("retired", {})),
-            time=None if data.get("time") is None else int(data["time"]),
+            time=None if data.get("time") is None else whole(data["time"], "time"),
             package=str(data.get("package", "")),
             schemas={str(k): str(v) for k, v in data.get("schemas", {}).items()},
             styles={str(k): str(v) for k, v in data.get("styles", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         shown = display_path(path)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
+        if isinstance(exc, strictjson.JsonValueError):
+            line = exc.line
         raise AnkigenError(
             [
                 Problem(
                     shown,
-                    1,
-                    f"corrupt release manifest ({exc}); restore it from version control "
+                    line,
+                    f"corrupt release manifest ({reason}); restore it from version control "
                     f"(`git checkout -- {shown}`)",
                 )
             ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.config import SEMVER
+from ankigen.util.files import DECK_LIMIT, read_regular
 
 PARTS = ("major", "minor", "patch")
 VERSION_LINE = re.compile(r"^(version:[ \t]*)(['\"]?)([^'\"#\s]+)\2([ \t]*(?:#.*)?)$", re.M)
@@ -33,7 +34,7 @@ def write_version(deck_yaml: Path, new_version: str) -> str:
 
     Returns the new text (written atomically by the caller's choice of writer).
     """
-    text = deck_yaml.read_text(encoding="utf-8")
+    text = read_regular(deck_yaml, DECK_LIMIT, "deck.yaml").decode("utf-8")
     matches = list(VERSION_LINE.finditer(text))
     if len(matches) != 1:
         raise AnkigenError(

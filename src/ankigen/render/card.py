@@ -29,7 +29,7 @@ from ankigen.render.highlight import highlight
 from ankigen.render.kinds import KINDS, deletion_problems
 from ankigen.render.media import MediaFile, bundle_sounds, resolve_image
 from ankigen.render.prose import prose_problems
-from ankigen.render.sanitize import clean, removed_parts
+from ankigen.render.sanitize import MAX_NESTING, clean, nesting_depth, removed_parts
 from ankigen.source.config import DeckConfig
 from ankigen.source.layout import BASIC
 from ankigen.source.validate import CardSource, Section
@@ -37,7 +37,7 @@ from ankigen.tex.check import shipped_tex
 from ankigen.tex.safety import typeset_formulas
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
+PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([0-9]+){PLACEHOLDER_CLOSE}")
 # what Markdown turns into a formula delimiter: an escaped backslash, or a backslash written
 # as a character reference, before ( or [
 STRAY_DELIMITER = re.compile(r"\\\\[(\[]|&(?:#0*92|#x0*5c|bsol|Backslash);?", re.IGNORECASE)
@@ -169,6 +169,8 @@ class Renderer:
             return found.name
 
         converted = render_markdown(source, bundle)
+        if nesting_depth(converted.html) > MAX_NESTING:
+            return _too_deep(section, shown, problems)
         for markdown_line, fragment in converted.raw_html:
             for offset, message in removed_parts(fragment, media):
                 problems.append(Problem.warning(shown, at(markdown_line) + offset - 1, message))
@@ -202,6 +204,21 @@ class Renderer:
             problems=tuple(problems),
             clozes=numbers,
         )
+
+
+def _too_deep(section: Section, shown: str, problems: list[Problem]) -> RenderedSection:
+    """The section refused, unsanitized: its elements nest deeper than ``MAX_NESTING``."""
+    message = (
+        f"this section nests more than {MAX_NESTING} levels deep (blockquotes `>`, lists or "
+        "HTML elements within each other): flatten it"
+    )
+    return RenderedSection(
+        html="",
+        formulas=(),
+        media=(),
+        problems=(*problems, Problem(shown, section.line, message)),
+        clozes=(),
+    )
 
 
 def _delimiters(text: str) -> int:

@@ -22,13 +22,20 @@ from dataclasses import dataclass, field, replace
 
 from ankigen.render.formulas import Formula
 
-OPEN = re.compile(r"\{\{c(\d+)::")
+OPEN = re.compile(r"\{\{c([0-9]+)::")
 CLOSE = "}}"
-TOKEN = re.compile(r"\{\{c(?P<number>\d+)::|\}\}")
+TOKEN = re.compile(r"\{\{c(?P<number>[0-9]+)::|\}\}")
 HINT = "::"
 # A note has room for this many card ids (``anki.lock.NOTE_ID_STEP``): card id = note id + c - 1.
 MAX_CLOZE = 100
 MATH_DELIMITER = re.compile(r"\\[()\[\]]")
+HUGE = 10**9  # a deletion numbered with more digits than this has: always refused
+
+
+def cloze_number(digits: str) -> int:
+    """The number of a deletion ``{{c<digits>::``; ``HUGE`` past nine digits (Python would
+    refuse to read a number of thousands of digits, and no card has such a deletion)."""
+    return int(digits) if len(digits) <= 9 else HUGE
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ def protect(parts: list[str | Formula]) -> ClozeField:
             out.append(part[position : match.start()])
             position = match.end()
             if match.group("number") is not None:
-                stack.append((int(match.group("number")), len(out) + 1))
+                stack.append((cloze_number(match.group("number")), len(out) + 1))
             elif stack:
                 number, start = stack.pop()
                 deletions.append(Deletion(number, _is_empty("".join(out[start:])), bool(stack)))
@@ -99,7 +106,7 @@ def protect_tex(tex: str, *, inside: bool) -> tuple[str, list[Deletion], list[in
     while i < len(tex):
         opened = OPEN.match(tex, i)
         if opened:
-            stack.append([int(opened.group(1)), depth, 0, len(out) + 1])
+            stack.append([cloze_number(opened.group(1)), depth, 0, len(out) + 1])
             out.append(opened.group(0))
             i, last_closed = opened.end(), False
             continue
@@ -166,7 +173,7 @@ def _parse(text: str) -> list[str | _Cloze]:
             add(text[position : match.start()])
         position = match.end()
         if match.group(1) is not None:
-            stack.append(_Cloze(int(match.group(1))))
+            stack.append(_Cloze(cloze_number(match.group(1))))
         elif stack:
             cloze = stack.pop()
             last = cloze.children[-1] if cloze.children else None

@@ -33,7 +33,7 @@ from ankigen.render.sanitize import HIGHLIGHT_CLASS, TOKEN_CLASSES
 # a fenced block as cmark-gfm renders it: the first word of its info string, escaped text
 CODE_BLOCK = re.compile(r'<pre><code class="language-([^"<>]+)">([^<]*)</code></pre>')
 # what Anki's cloze reading looks for in a field's text
-CLOZE_MARK = re.compile(r"\{\{c\d+::|\}\}|::")
+CLOZE_MARK = re.compile(r"\{\{c[0-9]+::|\}\}|::")
 # formula placeholders (``render.card``): a block holding one is left as it is
 PLACEHOLDERS = ("\ue000", "\ue001")
 PLAIN = (Error, Whitespace)  # written as plain text: no colour, no span

@@ -9,12 +9,13 @@ in ankigen asks which kind a card is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from ankigen.errors import Problem
-from ankigen.render.cloze import MAX_CLOZE, OPEN, ClozeField
+from ankigen.render.cloze import HUGE, MAX_CLOZE, OPEN, ClozeField
 from ankigen.source.layout import BASIC, CLOZE
 from ankigen.source.validate import CardSource, Section
 
@@ -81,7 +82,11 @@ def kind_of_note(clozes: tuple[int, ...]) -> str:
 
 def deletion_line(section: Section, number: int) -> int:
     """The line of the first ``{{c<number>::`` in ``section``, or where the section starts."""
-    found = section.text.find(f"{{{{c{number}::")
+    if number >= HUGE:
+        huge = re.search(r"\{\{c[0-9]{10,}::", section.text)
+        found = huge.start() if huge else -1
+    else:
+        found = section.text.find(f"{{{{c{number}::")
     return section.line + section.text.count("\n", 0, found) if found >= 0 else section.line
 
 
@@ -111,7 +116,8 @@ def deletion_problems(field: ClozeField, section: Section, shown: str) -> list[P
                 Problem(
                     shown,
                     deletion_line(section, number),
-                    f"deletion c{number}: deletions are numbered c1 to c{MAX_CLOZE}",
+                    f"deletion c{number if number < HUGE else '…'}: deletions are numbered c1 "
+                    f"to c{MAX_CLOZE}",
                 )
             )
     for number in sorted({d.number for d in field.deletions if d.nested}):

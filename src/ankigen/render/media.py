@@ -19,6 +19,8 @@ from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import unquote
 
+from ankigen.util.files import MEDIA_LIMIT, read_regular
+
 MEDIA_PREFIX = "ankigen-"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".wav", ".m4a", ".opus", ".webm", ".flac")
@@ -107,7 +109,7 @@ def _resolve(
     if not target.exists():
         return f"{noun} {src} not found (paths are relative to the card file)"
     try:
-        data = target.read_bytes()
+        data = read_regular(target, MEDIA_LIMIT, f"an {kind.noun}")
     except OSError as exc:
         return f"{noun} {src} cannot be read: {exc.strerror or exc}"
     return MediaFile(media_name(data, suffix), data)

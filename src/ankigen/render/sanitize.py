@@ -346,3 +346,31 @@ def removed_parts(raw_html: str, media: Collection[str] = ()) -> list[tuple[int,
     inspector.feed(raw_html)
     inspector.close()
     return inspector.found
+
+
+MAX_NESTING = 100  # elements within elements in one field: far beyond any card's need
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+
+
+def nesting_depth(html: str, limit: int = MAX_NESTING) -> int:
+    """How deep elements nest in ``html`` (opening tags less closing ones, void elements
+    aside), in one pass; the count stops once it passes ``limit``. The sanitizer takes time
+    that grows with the square of the depth: 100,000 nested ``<div>`` or ``>`` would not
+    finish, so such a field is refused before it is sanitized."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+

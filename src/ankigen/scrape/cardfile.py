@@ -39,7 +39,7 @@ from ankigen.scrape.mathguess import (
 )
 from ankigen.scrape.unicodetex import to_tex
 
-NUMBERED = re.compile(r"^(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(\S.*)$")
+NUMBERED = re.compile(r"^(?:\(([0-9]{1,3})\)|([0-9]{1,3})[.)])\s+(\S.*)$")
 BULLET = re.compile(r"^[•●▪◦]\s*(\S.*)$")
 WHERE = re.compile(r"^(?:where|here)\s*[:,]?$", re.IGNORECASE)
 IMAGE = re.compile(
@@ -337,5 +337,5 @@ def escape_prose(text: str) -> str:
 
 def _escape_block_start(text: str) -> str:
     """Escape what Markdown would read as a heading, quote, list item or rule at a block start."""
-    text = re.sub(r"^(\d{1,9})([.)])(?=\s|$)", r"\1\\\2", text)
+    text = re.sub(r"^([0-9]{1,9})([.)])(?=\s|$)", r"\1\\\2", text)
     return re.sub(r"^([#>+-])(?=[\s#]|$|-)", r"\\\1", text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.render.formulas import scan
 from ankigen.scrape.cardfile import CardText, Doubt, card_text
 from ankigen.scrape.listing import parse_listing
@@ -24,7 +24,7 @@ from ankigen.util.atomic import atomic_write_bytes
 
 STDIN = "-"
 STDIN_SHOWN = "<stdin>"
-FILE_ID = re.compile(r"^([A-Z]+\d+)-")
+FILE_ID = re.compile(r"^([A-Z]+[0-9]+)-")
 WRITES = ("new", "replaced")
 
 
@@ -150,7 +150,7 @@ def plan_import(text: str, shown: str, cards_dir: Path, *, force: bool) -> Impor
                 Problem(
                     shown,
                     entry.line,
-                    f"{entry.id}: unknown category {prefix!r} (deck.yaml has {known})",
+                    f"{entry.id}: unknown category {quoted(prefix)} (deck.yaml has {known})",
                 )
             )
             continue

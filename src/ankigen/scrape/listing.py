@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ankigen.errors import Problem
 
-ENTRY = re.compile(r"^\s*•\s*([A-Z]+\d+)(?:\s+(.*?))?\s*$")
+ENTRY = re.compile(r"^\s*•\s*([A-Z]+[0-9]+)(?:\s+(.*?))?\s*$")
 ANSWER = re.compile(r"^answer:?$", re.IGNORECASE)
 TRAILER = re.compile(r"^login to view more content\.?$", re.IGNORECASE)
 AUTHOR = re.compile(r"^author:\s", re.IGNORECASE)

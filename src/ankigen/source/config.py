@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.source.controls import CONTROL, control_problems, describe_control
 from ankigen.source.ids import ID_KEYS, ids_problems, missing_id, random_id
 from ankigen.source.layout import DECK_FILE, LOCK_FILE
 from ankigen.source.notetypes import DeclaredType, declared_types
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
+from ankigen.util.files import DECK_LIMIT, read_regular
 
 SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"^(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 VersionKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
@@ -32,7 +33,9 @@ def version_key(version: str | None) -> VersionKey | None:
     pre = version.split("+", 1)[0].partition("-")[2]
     if not pre:
         return (major, minor, patch, 1, ())
-    parts = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split("."))
+    parts = tuple(
+        (0, int(x), "") if x.isdigit() and len(x) <= 18 else (1, 0, x) for x in pre.split(".")
+    )
     return (major, minor, patch, 0, parts)
 
 
@@ -124,17 +127,19 @@ def load_config(cards_dir: Path) -> DeckConfig:
 
     values = doc.values
     for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
-        problem(key, f"unknown key {key!r} (known: {', '.join(REQUIRED + OPTIONAL)})")
+        problem(key, f"unknown key {quoted(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
     for key in REQUIRED:
         if key not in values:
-            problem(None, missing_id(key) if key in ID_KEYS else f"missing required key {key!r}")
+            problem(
+                None, missing_id(key) if key in ID_KEYS else f"missing required key {quoted(key)}"
+            )
 
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
         problem("name", "name must not contain '::' (Anki reads it as a parent deck)")
     version = _string(values, "version", problem)
     if version is not None and not SEMVER.match(version):
-        problem("version", f"version {version!r} is not semantic versioning like 1.2.0")
+        problem("version", f"version {quoted(version)} is not semantic versioning like 1.2.0")
     elif version is not None and version.split("+", 1)[0].endswith("-dev"):
         problem(
             "version",
@@ -210,12 +215,15 @@ def _style(
 
 def _read_deck_yaml(path: Path, shown: str) -> YamlMapping:
     """deck.yaml parsed, with its keys' lines; raise ``AnkigenError`` when it cannot be."""
-    if not path.is_file():
+    try:
+        text = read_regular(path, DECK_LIMIT, DECK_FILE).decode("utf-8-sig")
+    except FileNotFoundError:
         raise AnkigenError(
             [Problem(shown, 1, f"missing {DECK_FILE}: every cards folder needs one")]
-        )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise AnkigenError([Problem(shown, 1, f"cannot read {DECK_FILE}: {reason}")]) from None
     except UnicodeDecodeError as exc:
         raise AnkigenError([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
     controls = control_problems(text.replace("\r\n", "\n"), shown)
@@ -252,7 +260,7 @@ def _subdecks(
             raw = {}
         for prefix, value in raw.items():
             if categories is not None and prefix not in categories:
-                problem("subdeck_ids", f"subdeck_ids: unknown category {prefix!r}")
+                problem("subdeck_ids", f"subdeck_ids: unknown category {quoted(prefix)}")
             elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
                 problem(
                     "subdeck_ids",
@@ -275,7 +283,8 @@ def _subdecks(
         for label in categories.values():
             if "::" in label:
                 problem(
-                    "categories", f"category name {label!r} must not contain '::' with subdecks"
+                    "categories",
+                    f"category name {quoted(label)} must not contain '::' with subdecks",
                 )
     return subdecks, ids
 
@@ -340,7 +349,7 @@ def _categories(value: Any, problem: Any) -> dict[str, str] | None:
     categories: dict[str, str] = {}
     for prefix, label in value.items():
         if not isinstance(prefix, str) or not CATEGORY_PREFIX.match(prefix):
-            problem("categories", f"category prefix {prefix!r} must be 1-10 capital letters")
+            problem("categories", f"category prefix {quoted(prefix)} must be 1-10 capital letters")
         elif not isinstance(label, str) or not label.strip():
             problem("categories", f"category {prefix} needs a name")
         else:

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ankigen.errors import Problem, display_path
+from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.source.controls import control_problems
 from ankigen.source.yamlsource import YamlMapping, YamlSyntaxError, parse_mapping
+from ankigen.util.files import CARD_LIMIT, read_regular
 
 CARD_SUFFIX = ".md"
 FENCE = "---"
@@ -33,17 +34,38 @@ def discover(cards_dir: Path) -> list[Path]:
 
 def discover_named(cards_dir: Path) -> list[tuple[str, Path, bool]]:
     """``discover``, each path with its name below ``cards_dir`` (``/``-separated) and
-    whether it is a link; a link named ``*.md`` is kept even when it leads nowhere, so that
-    reading it reports why.
+    whether it is a link; a link named ``*.md`` is kept even when it leads nowhere, and so
+    is a FIFO or a device, so that reading it reports why.
     """
     found: list[tuple[str, str, bool]] = []
     for name, entry in walk_files(os.fspath(cards_dir), _visible):
         if _visible(entry) and entry.name.endswith(CARD_SUFFIX):
-            link = entry.is_symlink()
-            if link or entry.is_file():
-                found.append((name, entry.path, link))
+            found.append((name, entry.path, entry.is_symlink()))
+    unnamed = [_not_utf8(path) for name, path, _ in found if not _is_utf8(name)]
+    if unnamed:
+        raise AnkigenError(unnamed)
     found.sort()
     return [(name, Path(path), link) for name, path, link in found]
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether ``name`` came from bytes that are UTF-8 (Python reads others as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(path: str) -> Problem:
+    """A card file (or a folder above it) whose name is not UTF-8: the bytes as ``\\xff``."""
+    shown = os.fsencode(display_path(Path(path))).decode("utf-8", "backslashreplace")
+    return Problem(
+        shown,
+        1,
+        "the file name (or its folder's) is not valid UTF-8: rename it, since Anki, git "
+        "and other systems could not name it alike",
+    )
 
 
 def _visible(entry: os.DirEntry[str]) -> bool:
@@ -55,23 +77,44 @@ def walk_files(
 ) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry below ``root`` that is not a folder, with its name below ``root``
     (``/``-separated). A folder is entered when ``enter`` says so, a linked folder never (a
-    link may lead in a loop); one that cannot be listed is passed over, since nothing in it
-    could be read either.
+    link may lead in a loop). A folder that cannot be listed is an ``AnkigenError`` naming
+    it: passed over, its cards would count as removed, and a release would retire them.
+    A ``root`` that is not there lists nothing (the caller says what is missing).
     """
     pending = [""]
     while pending:
         relative = pending.pop()
+        folder = os.path.join(root, relative) if relative else root
         try:
-            with os.scandir(os.path.join(root, relative) if relative else root) as entries:
-                for entry in entries:
-                    below = f"{relative}/{entry.name}" if relative else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        if enter(entry):
-                            pending.append(below)
-                    else:
-                        yield below, entry
-        except OSError:
+            listed = _listing(folder)
+        except FileNotFoundError:
+            if relative:
+                raise AnkigenError([_unlisted(folder, "it vanished while being read")]) from None
             continue
+        except OSError as exc:
+            raise AnkigenError([_unlisted(folder, exc.strerror or str(exc))]) from None
+        for entry in listed:
+            below = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if enter(entry):
+                    pending.append(below)
+            else:
+                yield below, entry
+
+
+def _listing(folder: str) -> list[os.DirEntry[str]]:
+    """The entries of ``folder``, read whole (an error comes before any entry is used)."""
+    with os.scandir(folder) as entries:
+        return list(entries)
+
+
+def _unlisted(folder: str, reason: str) -> Problem:
+    return Problem(
+        display_path(Path(folder)),
+        1,
+        f"cannot read this folder ({reason}): its cards would count as removed; make it "
+        "readable (chmod u+rx), or move it out of the cards folder",
+    )
 
 
 def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -> RawCard | Problem:
@@ -83,7 +126,7 @@ def read_card(path: Path, data: bytes | None = None, shown: str | None = None) -
     shown = display_path(path) if shown is None else shown
     if data is None:
         try:
-            data = path.read_bytes()
+            data = read_regular(path, CARD_LIMIT, "a card file")
         except OSError as exc:
             return Problem(shown, 1, f"cannot read file: {exc.strerror or exc}")
     try:

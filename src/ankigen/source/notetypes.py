@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import Problem, display_path
+from ankigen.errors import Problem, display_path, quoted
 from ankigen.source.controls import CONTROL, describe_control
 from ankigen.source.layout import BASIC, KIND_SECTIONS, PER_DELETION
 
@@ -99,7 +99,7 @@ def declared_types(
         if not isinstance(name, str) or not TYPE_NAME.match(name) or name in KIND_SECTIONS:
             problem(
                 key if isinstance(name, str) else "note_types",
-                f"note type name {name!r}: use lower-case letters, digits, - and _, like "
+                f"note type name {quoted(name)}: use lower-case letters, digits, - and _, like "
                 "`reversed` (`basic` and `cloze` are the built-in types)",
             )
             continue
@@ -136,7 +136,10 @@ def _declared(
         problem(f"{key}.{sub}" if sub and f"{key}.{sub}" in key_lines else key, message)
 
     for unknown in sorted(set(map(str, body)) - set(TYPE_KEYS)):
-        bad(unknown, f"note type {name}: unknown key {unknown!r} (known: {', '.join(TYPE_KEYS)})")
+        bad(
+            unknown,
+            f"note type {name}: unknown key {quoted(unknown)} (known: {', '.join(TYPE_KEYS)})",
+        )
     type_id = body.get("id")
     if isinstance(type_id, bool) or not isinstance(type_id, int) or not 1 <= type_id <= MAX_ID:
         from ankigen.source.config import random_id  # config imports this module
@@ -148,7 +151,7 @@ def _declared(
         )
     base = body.get("base", BASIC)
     if not isinstance(base, str) or base not in KIND_SECTIONS:
-        bad("base", f"note type {name}: `base` must be basic or cloze, not {base!r}")
+        bad("base", f"note type {name}: `base` must be basic or cloze, not {quoted(base)}")
         base = BASIC
     fields = _fields(name, body.get("fields"), base, bad)
     show_title = body.get("show_title", True)
@@ -190,13 +193,13 @@ def _fields(name: str, value: Any, base: str, bad: Report) -> tuple[str, ...]:
         if not isinstance(field, str) or not FIELD_NAME.match(field):
             bad(
                 "fields",
-                f"note type {name}: field name {field!r} must be a letter, then letters, "
+                f"note type {name}: field name {quoted(field)} must be a letter, then letters, "
                 "digits, - or _",
             )
         elif field in RESERVED_FIELDS or field == "FrontSide":
-            bad("fields", f"note type {name}: {field!r} is a name Anki or ankigen reserves")
+            bad("fields", f"note type {name}: {quoted(field)} is a name Anki or ankigen reserves")
         elif field.lower() in taken:
-            bad("fields", f"note type {name}: field {field!r} is named twice")
+            bad("fields", f"note type {name}: field {quoted(field)} is named twice")
         else:
             taken.add(field.lower())
             fields.append(field)
@@ -256,12 +259,12 @@ def _templates(
         if not isinstance(card_name, str) or not TEMPLATE_NAME.match(card_name):
             bad(
                 "templates",
-                f"note type {name}: template name {card_name!r} must be text, like Recall "
+                f"note type {name}: template name {quoted(card_name)} must be text, like Recall "
                 "(letters, digits, spaces, - and _; in quotes if YAML reads it as a number)",
             )
             continue
         if card_name.lower() in {t.name.lower() for t in templates}:
-            bad("templates", f"note type {name}: template {card_name!r} is named twice")
+            bad("templates", f"note type {name}: template {quoted(card_name)} is named twice")
             continue
         texts, shown = [], []
         for side in ("front", "back"):
@@ -292,14 +295,14 @@ def read_template(
         if not inside or not resolved.is_file():
             wrong = "is outside the cards folder" if not inside else "is not there"
             fix = "save it inside the cards folder, named relative to deck.yaml"
-            return None, [Problem(shown_yaml, line, f"template {relative!r} {wrong}: {fix}")]
+            return None, [Problem(shown_yaml, line, f"template {quoted(relative)} {wrong}: {fix}")]
         if resolved.stat().st_size > MAX_TEMPLATE_BYTES:
             return None, [Problem(shown, 1, f"over {MAX_TEMPLATE_BYTES // 1024} KB: too big")]
         text = resolved.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return None, [Problem(shown, 1, "not valid UTF-8: save the template as UTF-8")]
     except ValueError:  # a NUL in the path
-        return None, [Problem(shown_yaml, line, f"template {relative!r}: not a file name")]
+        return None, [Problem(shown_yaml, line, f"template {quoted(relative)}: not a file name")]
     except OSError as exc:
         return None, [Problem(shown, 1, f"cannot be read ({exc.strerror or exc})")]
     return text, template_problems(text, shown, fields, base, side)

@@ -19,7 +19,7 @@ from ankigen.source.load import CARD_SUFFIX, FENCE, walk_files
 CARD_LIKE_SUFFIXES = (".markdown", ".mdown", ".mkd", ".mkdn", ".md", ".txt", ".text")
 PEEK_BYTES = 4096
 SECTION = re.compile(r"^ {0,3}#{1,3}\s*(question|answer|text|extra)\s*#*\s*$", re.I | re.M)
-ID_NAME = re.compile(r"^[A-Z]+\d+(?:[-_. ]|$)")
+ID_NAME = re.compile(r"^[A-Z]+[0-9]+(?:[-_. ]|$)")
 SKIPPED = "skipped: not a card (no front matter); a card starts with a line `---`"
 
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import Problem
+from ankigen.errors import Problem, quoted, shorten
 from ankigen.source.config import DeckConfig
 from ankigen.source.controls import CONTROL, describe_control
 from ankigen.source.layout import BASIC, KIND_SECTIONS
 from ankigen.source.load import RawCard
 
-CARD_ID = re.compile(r"^([A-Z]+)(\d+)$")
+CARD_ID = re.compile(r"^([A-Z]+)([0-9]+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type", "deck", "draft")
 DRAFT = "draft"  # `draft: true`: a card in the making, left out of packages and releases
@@ -96,7 +96,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         problems.append(Problem(raw.shown, line, message))
 
     for key in sorted(set(front.values) - set(KNOWN_KEYS)):
-        problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+        problem(key, f"unknown front-matter key {quoted(key)} (known: {', '.join(KNOWN_KEYS)})")
     draft = _draft(front.values, problem)
 
     card_id = _text(front.values, "id", problem)
@@ -104,12 +104,16 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
     if card_id is not None:
         match = CARD_ID.match(card_id)
         if not match:
-            problem("id", f"id {card_id!r} must be capital letters then digits, like DL0001")
+            problem(
+                "id",
+                f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001",
+            )
             card_id = None
         elif match.group(1) not in config.categories:
             known = ", ".join(sorted(config.categories))
             problem(
-                "id", f"id {card_id}: unknown category {match.group(1)!r} (deck.yaml has {known})"
+                "id",
+                f"id {card_id}: unknown category {quoted(match.group(1))} (deck.yaml has {known})",
             )
             card_id = None
         else:
@@ -197,7 +201,7 @@ def _deck(value: Any, raw: RawCard, config: DeckConfig, problem: Any) -> str | N
             return ""
         wrong = _deck_parts_problem(parts)
         if wrong:
-            problem(None, f"its folder {'/'.join(parts)!r} cannot name its subdeck: {wrong}")
+            problem(None, f"its folder {quoted('/'.join(parts))} cannot name its subdeck: {wrong}")
             return None
         return "::".join(unicodedata.normalize("NFC", part.strip()) for part in parts)
     if not isinstance(value, str) or not value.strip():
@@ -219,9 +223,9 @@ def _deck_parts_problem(parts: tuple[str, ...]) -> str | None:
         if not part.strip():
             return "a level is empty; separate levels by `::`, like `Deep Learning::CNN`"
         if "::" in part or part.strip() != part.strip().strip(":"):
-            return f"{part!r}: a name cannot hold `::` or start or end with `:`"
+            return f"{quoted(part)}: a name cannot hold `::` or start or end with `:`"
         if CONTROL.search(part) or UNSAFE_DECK_CHARS.search(part):
-            return f'{part!r}: a name cannot hold control characters, tabs, `<`, `>` or `"`'
+            return f'{quoted(part)}: a name cannot hold control characters, tabs, `<`, `>` or `"`'
     return None
 
 
@@ -231,7 +235,7 @@ def _text(values: dict[str, Any], key: str, problem: Any) -> str | None:
         return None
     value = values[key]
     if not isinstance(value, str) or not value.strip():
-        problem(key, f"`{key}` must be non-empty text, not {type(value).__name__} {value!r}")
+        problem(key, f"`{key}` must be non-empty text, not {type(value).__name__} {quoted(value)}")
         return None
     if "\n" in value.strip():
         problem(key, f"`{key}` must be a single line")
@@ -252,7 +256,7 @@ def _tags(value: Any, problem: Any) -> tuple[str, ...] | None:
     tags: list[str] = []
     for tag in value:
         if not isinstance(tag, str) or not TAG.match(tag):
-            problem("tags", f"tag {tag!r} must be one word without spaces or quotes")
+            problem("tags", f"tag {quoted(tag)} must be one word without spaces or quotes")
             return None
         tags.append(tag)
     return tuple(tags)
@@ -291,7 +295,7 @@ def _sections(
                     Problem(
                         raw.shown,
                         file_line,
-                        f"unknown section `## {name}` ({_section_rule(kind, layout)}; "
+                        f"unknown section `## {shorten(name)}` ({_section_rule(kind, layout)}; "
                         "use ### for headings inside them)",
                     )
                 )
@@ -365,7 +369,7 @@ def _misleveled(line: str, known: tuple[str, ...]) -> str | None:
         return None
     written = line.strip()
     return (
-        f"`{written}` is not a section heading: sections are `## {canonical}` "
+        f"`{shorten(written)}` is not a section heading: sections are `## {canonical}` "
         "(two #, then a space)"
     )
 

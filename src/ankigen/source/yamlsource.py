@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ankigen.errors import shorten
 from ankigen.source.yamlerrors import explain
 
 try:  # the C loader is several times faster; PyYAML falls back when libyaml is absent
@@ -97,7 +98,11 @@ def _parse_yaml(text: str, first_line: int) -> YamlMapping:
     """``parse_mapping`` by PyYAML."""
     loader = SafeLoader(text)
     try:  # one parse: the node tree gives the keys' lines, and the values are built from it
+        if "&" in text or "*" in text:
+            _refuse_aliases(text, first_line)
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_duplicate_keys(node, first_line)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -131,3 +136,42 @@ def _key_lines(node: Any, prefix: str, first_line: int, lines: dict[str, int], d
         lines.setdefault(key, first_line + key_node.start_mark.line)
         if isinstance(value_node, yaml.MappingNode) and depth < 3:
             _key_lines(value_node, f"{key}.", first_line, lines, depth + 1)
+
+
+ALIASES = (
+    "YAML anchors and aliases (`&name`, `*name`, `<<: *name`) are not allowed: write the "
+    "value out in full"
+)
+
+
+def _refuse_aliases(text: str, first_line: int) -> None:
+    """Raise at the first anchor or alias: an alias repeats a value without copying it, so
+    a few lines of them can stand for billions of values ("billion laughs")."""
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark
+            line, column = (mark.line, mark.column + 1) if mark is not None else (0, 0)
+            raise YamlSyntaxError(first_line + line, ALIASES, column)
+
+
+def _refuse_duplicate_keys(root: Any, first_line: int) -> None:
+    """Raise at a key given twice in one mapping (YAML would keep the last one silently)."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = (key_node.tag, key_node.value)
+                    line = first_line + key_node.start_mark.line
+                    if key in seen:
+                        raise YamlSyntaxError(
+                            line,
+                            f"`{shorten(key_node.value)}:` is given twice, on lines {seen[key]} "
+                            f"and {line} (YAML would keep the last silently): keep one",
+                        )
+                    seen[key] = line
+                pending.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)

@@ -151,7 +151,7 @@ class ArgumentReader(CheckerBase):
         if end < 0:
             raise self.fatal(f"missing `]` after the argument count of `\\{name}`")
         value = text[j + 1 : end].strip()
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit() and len(value) <= 3):
             raise self.fatal(f"the argument count of `\\{name}` must be a number")
         return int(value), end + 1
 

@@ -38,13 +38,48 @@ def shipped_tex(formula: Formula) -> str:
 def tex_issues(tex: str, display: bool) -> list[TexIssue]:
     """Everything wrong with ``tex`` (as MathJax reads it) in inline or display math."""
     checker = Checker(display, tables())
+    if _deepest_group(tex) > MAX_GROUP_DEPTH:
+        checker.issues.append(TexIssue(TOO_DEEP, True))
+        return checker.issues
     if _open_braces(tex):
         # MathJax looks for the closing \) or \] outside braces only: it would not find it
         checker.issues.append(TexIssue("missing `}`: a `{` is never closed", True))
         return checker.issues
-    with contextlib.suppress(Fatal):
-        checker.parse(tex, Frame("top"))
+    try:
+        with contextlib.suppress(Fatal):
+            checker.parse(tex, Frame("top"))
+    except RecursionError:  # groups within arguments within groups: the check's own limit
+        checker.issues.append(TexIssue(TOO_DEEP, True))
     return checker.issues
+
+
+MAX_GROUP_DEPTH = 200  # MathJax gives up near 2,000; no formula needs a tenth of that
+TOO_DEEP = (
+    f"braces, `\\left`…`\\right` or environments nested more than {MAX_GROUP_DEPTH} deep: "
+    "MathJax cannot typeset it; flatten the formula"
+)
+
+
+def _deepest_group(tex: str) -> int:
+    """How deep ``{``, ``\\left`` and ``\\begin`` nest in ``tex``, in one pass."""
+    depth = deepest = 0
+    k = 0
+    while k < len(tex):
+        char = tex[k]
+        if char == "\\":
+            if tex.startswith(("left", "begin"), k + 1):
+                depth += 1
+            elif tex.startswith(("right", "end"), k + 1):
+                depth = max(depth - 1, 0)
+            k += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        deepest = max(deepest, depth)
+        k += 1
+    return max(deepest, depth)
 
 
 def _open_braces(tex: str) -> int:

@@ -40,7 +40,7 @@ SAFE_URL = re.compile(r"https?://[^\s\x00-\x20\x7f\\\"'<>`]+", re.IGNORECASE)
 SAFE_NAME = re.compile(r"mjx-[-a-zA-Z0-9_.]+")
 BBOX_COLOR = re.compile(r"([a-z0-9]+|#[0-9a-f]{6}|#[0-9a-f]{3})", re.IGNORECASE)
 BBOX_STYLE = re.compile(r"[-a-z]+:", re.IGNORECASE)
-MACRO_PARAMETER = re.compile(r"#(?:\d|#)")
+MACRO_PARAMETER = re.compile(r"#(?:[0-9]|#)")
 UNREADABLE = "\\"  # an option that holds a control sequence: what it becomes is unknown
 # MathJax's safe extension: safeStyles, with border, margin, padding and outline by side
 _SIDES = ("", "-top", "-right", "-bottom", "-left")
