@@ -72,7 +72,7 @@ def test_a_new_deck_from_nothing_to_a_learners_collection(
 
     built = run(runner, "build")
     assert built.stdout.splitlines()[1] == "1 draft left out: AL0002"
-    assert "1 cards (AL 1)" in built.stdout
+    assert "1 card (AL 1)" in built.stdout
     lock = (root / "cards" / "ankigen.lock").read_text()
     assert "AL0001" in lock and "AL0002" not in lock
     assert json.loads(run(runner, "build", "--json").stdout)["drafts"] == ["AL0002"]

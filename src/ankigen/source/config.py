@@ -120,33 +120,12 @@ def load_config(cards_dir: Path) -> DeckConfig:
         line = doc.key_lines.get(key, 1) if key else 1
         problems.append(Problem(shown, line, message))
 
-    for key, value in doc.values.items():  # YAML's escapes ("\x1f") make them too
-        control = _control_in(value)
-        if control:
-            problem(key, f"`{key}` holds a {describe_control(control)}: delete it")
-
     values = doc.values
-    for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
-        problem(key, f"unknown key {quoted(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
-    for key in REQUIRED:
-        if key not in values:
-            problem(
-                None, missing_id(key) if key in ID_KEYS else f"missing required key {quoted(key)}"
-            )
-
+    _key_problems(values, problem)
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
         problem("name", "name must not contain '::' (Anki reads it as a parent deck)")
-    version = _string(values, "version", problem)
-    if version is not None and not SEMVER.match(version):
-        problem("version", f"version {quoted(version)} is not semantic versioning like 1.2.0")
-    elif version is not None and version.split("+", 1)[0].endswith("-dev"):
-        problem(
-            "version",
-            f"version {version}: a version ending in -dev would share its file name with "
-            "the development builds of the version before it; name the pre-release "
-            f"otherwise, like {version.split('+', 1)[0][:-4]}-alpha",
-        )
+    version = _version(values, problem)
     description = "" if values.get("description") is None else values["description"]
     if not isinstance(description, str):
         problem("description", "description must be text")
@@ -190,6 +169,36 @@ def load_config(cards_dir: Path) -> DeckConfig:
         css,
         folder_decks,
     )
+
+
+def _key_problems(values: dict[str, Any], problem: Any) -> None:
+    """Control characters in any value, unknown keys, and required keys left out."""
+    for key, value in values.items():  # YAML's escapes ("\x1f") make them too
+        control = _control_in(value)
+        if control:
+            problem(key, f"`{key}` holds a {describe_control(control)}: delete it")
+    for key in sorted(set(values) - set(REQUIRED) - set(OPTIONAL)):
+        problem(key, f"unknown key {quoted(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
+    for key in REQUIRED:
+        if key not in values:
+            problem(
+                None, missing_id(key) if key in ID_KEYS else f"missing required key {quoted(key)}"
+            )
+
+
+def _version(values: dict[str, Any], problem: Any) -> str | None:
+    """``version``, when it is semantic versioning and no ``-dev`` one."""
+    version = _string(values, "version", problem)
+    if version is not None and not SEMVER.match(version):
+        problem("version", f"version {quoted(version)} is not semantic versioning like 1.2.0")
+    elif version is not None and version.split("+", 1)[0].endswith("-dev"):
+        problem(
+            "version",
+            f"version {version}: a version ending in -dev would share its file name with "
+            "the development builds of the version before it; name the pre-release "
+            f"otherwise, like {version.split('+', 1)[0][:-4]}-alpha",
+        )
+    return version
 
 
 def _style(
