@@ -4,6 +4,7 @@ by a second release in place; and the schema guard on declared types, against re
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -490,3 +491,27 @@ def test_a_folder_that_cannot_name_a_subdeck_is_an_error_at_the_card(
     assert result.stderr.splitlines()[0].startswith(
         "cards/ML/A<b>/ML0002-code.md:1: its folder 'ML/A<b>' cannot name its subdeck"
     )
+
+
+def test_list_and_stats_count_cards_per_note_type_and_per_deck(model_cards, runner, monkeypatch):
+    monkeypatch.chdir(model_cards.parent)
+    stats = json.loads(runner.invoke(main, ["stats", "--json"]).stdout)
+    assert stats["types"] == {"basic": 1, "cloze": 0, "reversed": 2, "typein": 1}
+    assert stats["anki_cards_by_type"] == {"basic": 1, "cloze": 0, "reversed": 4, "typein": 1}
+    assert stats["anki_cards"] == 6
+    assert stats["decks"] == {
+        f"{DECK}::Basics::Statistics": 1,
+        f"{DECK}::DL": 1,
+        f"{DECK}::DL::CNN": 1,
+        f"{DECK}::ML": 1,
+    }
+    text = runner.invoke(main, ["stats"]).stdout.splitlines()
+    assert text[0] == f"{DECK} 1.0.0: 4 cards (1 basic, 0 cloze, 2 reversed, 1 typein), 6 in Anki."
+    assert text[2].startswith(f"Decks: {DECK}::Basics::Statistics 1, ")
+    listed = json.loads(runner.invoke(main, ["list", "--json"]).stdout)["cards"]
+    assert [(c["id"], c["type"], c["anki_cards"], c["deck"]) for c in listed] == [
+        ("DL0001", "reversed", 2, f"{DECK}::DL::CNN"),
+        ("DL0002", "reversed", 2, f"{DECK}::DL"),
+        ("ML0001", "typein", 1, f"{DECK}::Basics::Statistics"),
+        ("ML0002", "basic", 1, f"{DECK}::ML"),
+    ]
