@@ -37,6 +37,7 @@ from ankigen.tex.check import shipped_tex
 from ankigen.tex.safety import typeset_formulas
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
+PROSE_MARKS = ("\\", "[[")  # what prose_problems looks for outside formulas (and ``{{``)
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([0-9]+){PLACEHOLDER_CLOSE}")
 # what Markdown turns into a formula delimiter: an escaped backslash, or a backslash written
 # as a character reference, before ( or [
@@ -196,7 +197,9 @@ class Renderer:
             line = section.line + (text.count("\n", 0, found) if found >= 0 else 0)
             problems.append(Problem(shown, line, message))
         problems.extend(_unseen_formulas(html_out, scanned.formulas, section, shown, cloze=cloze))
-        problems.extend(prose_problems(section, shown, cloze=cloze))
+        prose = "".join(piece for piece in scanned.pieces if isinstance(piece, str))
+        if any(mark in prose for mark in PROSE_MARKS) or "{{" in text:
+            problems.extend(prose_problems(section, shown, cloze=cloze))
         return RenderedSection(
             html=html_out,
             formulas=tuple(scanned.formulas),

@@ -61,7 +61,11 @@ TOO_DEEP = (
 
 
 def _deepest_group(tex: str) -> int:
-    """How deep ``{``, ``\\left`` and ``\\begin`` nest in ``tex``, in one pass."""
+    """How deep ``{``, ``\\left`` and ``\\begin`` nest in ``tex``, in one pass (a formula
+    with fewer openings than the limit is no deeper than their count: not walked)."""
+    openings = tex.count("{") + tex.count("\\left") + tex.count("\\begin")
+    if openings <= MAX_GROUP_DEPTH:
+        return openings
     depth = deepest = 0
     k = 0
     while k < len(tex):
