@@ -44,9 +44,14 @@ class _StampedModel(genanki.Model):
         super().__init__(
             model_id=spec.id,
             name=spec.name,
-            fields=[{"name": name, "id": field_id} for name, field_id in spec.fields],
+            fields=[
+                {"name": name} | ({} if field_id is None else {"id": field_id})
+                for name, field_id in spec.fields
+            ],
             templates=[
-                {"name": name, "id": template_id, "qfmt": front, "afmt": back}
+                {"name": name}
+                | ({} if template_id is None else {"id": template_id})
+                | {"qfmt": front, "afmt": back}
                 for name, template_id, front, back in spec.templates
             ],
             css=spec.css,
@@ -125,7 +130,7 @@ def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> Row:
     assert spec is not None, "a cloze note in a package without the cloze note type"
     return (
         record.note_id,
-        guid_for(*record.guid_key),
+        record.guid or guid_for(*record.guid_key),
         spec.id,
         record.mod,
         -1,  # usn: not yet synced
