@@ -121,8 +121,20 @@ def note_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]
 
 
 def card_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]:
-    """The rows of the ``cards`` table for ``records``, notes of ``deck``, in their order."""
-    return (row for record in records for row in _card_rows(record, deck.deck_id))
+    """The rows of the ``cards`` table for ``records``, notes of ``deck``, in their order.
+
+    A card's id is its note's id plus its ordinal; notes whose ids came from another tool's
+    package (``ankigen adopt``) may stand closer than ankigen's, and a card id taken twice
+    moves past the largest one (only cards' ids: Anki matches cards by note and ordinal)."""
+    taken: set[int] = set()
+    for record in records:
+        for row in _card_rows(record, deck.deck_id):
+            card_id = int(row[0])  # type: ignore[call-overload]
+            if card_id in taken:
+                card_id = max(taken) + 1
+                row = (card_id, *row[1:])
+            taken.add(card_id)
+            yield row
 
 
 def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> Row:
