@@ -41,6 +41,7 @@ def _custom_type(col: Collection) -> dict:
 
 def make_author_collection(folder: Path) -> Collection:
     """The author's collection, in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
     col = Collection(str(folder / "author.anki2"))
     top = col.decks.id(DECK)
     sub = col.decks.id(f"{DECK}::Waves")

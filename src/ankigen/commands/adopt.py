@@ -80,6 +80,8 @@ def adopt(
     _refuse_existing(cards_dir, force)
     deck_id, deck_name = _deck(whole, deck, shown)
     keys = _type_keys([whole.types[t] for t in sorted({n.type_id for n in whole.notes})])
+    if deck_id in keys:  # Anki's ids are times: a deck and a note type made at once share one
+        deck_id = next(i for i in iter(random_id, None) if i not in keys)  # decks match by name
     plans, names = _plans(whole, deck_name, keys, categories)
     if force and cards_dir.exists():
         shutil.rmtree(cards_dir)

@@ -77,9 +77,8 @@ def round_trip(checked: CheckedDeck, whole: WholePackage, notes: dict[str, Whole
         built = note_fields(card)
         for name, old, new in zip(note_field_names(card), note.fields, built, strict=False):
             if old != new:
-                lines.append(
-                    f"{card.shown}: {card.id} {name}: {_why(old, new, bool(removed_parts(old, whole.media)))}"
-                )
+                unsafe = bool(removed_parts(old, whole.media))
+                lines.append(f"{card.shown}: {card.id} {name}: {_why(old, new, unsafe)}")
         if sorted(note.tags) != sorted(note_tags(card)):
             lines.append(
                 f"{card.shown}: {card.id} tags: {' '.join(note.tags)} → {' '.join(note_tags(card))}"
