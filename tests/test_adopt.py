@@ -128,3 +128,62 @@ def export_all(col, target: Path) -> Path:
     col.export_anki_package(out_path=str(target), options=options, limit=None)
     assert zipfile.is_zipfile(target)
     return target
+
+
+def _genanki_package(target: Path) -> Path:
+    """A deck another tool wrote: genanki's legacy ``collection.anki2``, fields without ids."""
+    import genanki
+
+    model = genanki.Model(
+        1607392319,
+        "Simple Model",
+        fields=[{"name": "Question"}, {"name": "Answer"}],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Question}}",
+                "afmt": "{{FrontSide}}<hr id=answer>{{Answer}}",
+            }
+        ],
+    )
+    deck = genanki.Deck(2059400110, "Capitals")
+    for number, (question, answer) in enumerate(
+        [
+            ("Capital of France?", "Paris"),
+            ("Capital of <i>Peru</i>?", "Lima"),
+            ("Capital of Japan?", r"\(\text{Tokyo}\)"),
+        ]
+    ):
+        deck.add_note(genanki.Note(model=model, fields=[question, answer], tags=[f"geo{number}"]))
+    genanki.Package(deck).write_to_file(str(target))
+    return target
+
+
+def test_a_genanki_package_adopted_builds_to_nothing_new_and_a_release_updates_one_note(
+    tmp_path, runner
+):
+    package = _genanki_package(tmp_path / "capitals.apkg")
+    assert "collection.anki2" in zipfile.ZipFile(package).namelist()
+    (tmp_path / "learner").mkdir()
+    from anki.collection import Collection
+
+    col = Collection(str(tmp_path / "learner" / "learner.anki2"))
+    try:
+        import_package(col, package)
+        from tests.ankihelpers import study_all
+
+        assert study_all(col, "Capitals") > 0
+        reviews = len(review_log(col))
+        cards, _ = _adopt_build_import(tmp_path, runner, package, col)
+        assert "field_ids: none" in (cards / "deck.yaml").read_text()
+        edited = next(p for p in (cards / "AD").iterdir() if "Peru" in p.read_text())
+        edited.write_text(edited.read_text().replace("Lima", "Lima (Perú)"), encoding="utf-8")
+        before, types = note_state(col), type_names(col)
+        released = release(cards, tmp_path / "out", "patch", now=T2)
+        log = import_package(col, released.build.output)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+        changed = [g for g, state in note_state(col).items() if before[g] != state]
+        assert len(changed) == 1 and "Lima (Perú)" in note_state(col)[changed[0]][1][1]
+        assert len(review_log(col)) == reviews and type_names(col) == types
+    finally:
+        col.close()
