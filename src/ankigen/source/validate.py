@@ -106,21 +106,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         problem(key, f"unknown front-matter key {key!r} (known: {', '.join(KNOWN_KEYS)})")
     draft = _draft(front.values, problem)
 
-    card_id = _text(front.values, "id", problem)
-    category = ""
-    if card_id is not None:
-        match = CARD_ID.match(card_id)
-        if not match:
-            problem("id", f"id {card_id!r} must be capital letters then digits, like DL0001")
-            card_id = None
-        elif match.group(1) not in config.categories:
-            known = ", ".join(sorted(config.categories))
-            problem(
-                "id", f"id {card_id}: unknown category {match.group(1)!r} (deck.yaml has {known})"
-            )
-            card_id = None
-        else:
-            category = match.group(1)
+    card_id, category = _card_id(front.values, config, problem)
     title = _text(front.values, "title", problem)
     if title is not None and SOUND_TAG in title.lower():
         problem(
@@ -176,6 +162,22 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         ),
         problems,
     )
+
+
+def _card_id(values: dict[str, Any], config: DeckConfig, problem: Any) -> tuple[str | None, str]:
+    """The card's ``id`` and its category (the id's prefix); ``None`` when wrong (reported)."""
+    card_id = _text(values, "id", problem)
+    if card_id is None:
+        return None, ""
+    match = CARD_ID.match(card_id)
+    if not match:
+        problem("id", f"id {card_id!r} must be capital letters then digits, like DL0001")
+        return None, ""
+    if match.group(1) not in config.categories:
+        known = ", ".join(sorted(config.categories))
+        problem("id", f"id {card_id}: unknown category {match.group(1)!r} (deck.yaml has {known})")
+        return None, ""
+    return card_id, match.group(1)
 
 
 def _draft(values: dict[str, Any], problem: Any) -> bool:
