@@ -434,7 +434,7 @@ def test_an_authors_template_that_could_harm_or_break_is_an_error_at_its_line(
         (
             "    base: basic\n    cards: [forward, reverse]",
             "    base: [basic]\n    cards: [forward, reverse]",
-            "cards/deck.yaml:14: note type reversed: `base` must be basic or cloze",
+            "cards/deck.yaml:14: note type reversed: `base` must be basic, cloze or none",
         ),
         (
             "css: theme/deck.css",

@@ -27,6 +27,7 @@ class NoteRecord:
     kind: str = BASIC  # which of the package's note types: basic, cloze or a declared one
     deck_id: int | None = None  # its subdeck; ``None``: the deck itself
     card_ords: tuple[int, ...] = (0,)  # its cards: a cloze note's are its numbers less one
+    guid: str = ""  # kept verbatim (a card's ``guid:``); "" hashed from ``guid_key``
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,14 @@ class DeckPackage:
     declared_types: tuple[tuple[NoteTypeSpec, int], ...] = ()
 
     def note_types(self) -> list[tuple[NoteTypeSpec, int]]:
-        """Every note type of the package with its ``mod``, the deck's own first."""
+        """Every note type of the package with its ``mod``, the deck's own first. The
+        built-in question-and-answer type is left out when no note uses it and every
+        declared type is a ``base: none`` one: a deck adopted from another tool (``ankigen
+        adopt``) has only its own types, and learners would get a note type they never had."""
         types = [(self.note_type, self.note_type_mod)]
+        own = self.declared_types and all(spec.own for spec, _ in self.declared_types)
+        if own and all(note.kind != self.note_type.kind for note in self.notes):
+            types = []
         if self.cloze_note_type is not None:
             types.append((self.cloze_note_type, self.cloze_note_type_mod))
         return types + list(self.declared_types)

@@ -17,15 +17,25 @@ from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
 from ankigen.render.sanitize import LaterLook, unsafe_notes, unsafe_parts
 from ankigen.source.config import DeckConfig
-from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
+from ankigen.source.layout import DECK_FILE, LOCK_FILE, NONE, RELEASE_FILE
 
 RETIRED_TAG = "ankigen::retired"
 
 
 def note_fields(card: RenderedCard) -> tuple[str, ...]:
     """The field values of a card, in its note type's field order: ID, Title, then the fields
-    of its kind (Question and Answer; Text and Extra)."""
+    of its kind (Question and Answer; Text and Extra). A ``base: none`` type's note holds
+    exactly the card's sections."""
+    if card.base == NONE:
+        return tuple(card.fields.values())
     return (card.id, card.title, *card.fields.values())
+
+
+def note_field_names(card: RenderedCard) -> tuple[str, ...]:
+    """The names of the fields ``note_fields`` gives, in order."""
+    if card.base == NONE:
+        return tuple(card.fields)
+    return ("ID", "Title", *card.fields)
 
 
 def tag_order(tag: str) -> tuple[str, str]:
@@ -35,7 +45,10 @@ def tag_order(tag: str) -> tuple[str, str]:
 
 
 def note_tags(card: RenderedCard) -> tuple[str, ...]:
-    """The category tag (the id's prefix) and the card's own tags, sorted as Anki keeps them."""
+    """The category tag (the id's prefix) and the card's own tags, sorted as Anki keeps them;
+    a ``base: none`` type's note has exactly the card's own tags."""
+    if card.base == NONE:
+        return tuple(sorted(set(card.tags), key=tag_order))
     return tuple(sorted({card.category, *card.tags}, key=tag_order))
 
 
@@ -153,12 +166,12 @@ def assemble(
         header,
         declared_types=tuple((spec, lock.types[spec.kind].stamp.mod) for spec in declared),
     )
-    missing = {note.kind for note in notes} - {spec.kind for spec, _ in header.note_types()}
+    package = replace(header, notes=tuple(notes), media=deck_media(cards, style_media))
+    missing = {note.kind for note in notes} - {spec.kind for spec, _ in package.note_types()}
     if missing:
         raise ValueError(
             f"notes of kind {sorted(missing)} need their note type, stamped in the lock"
         )
-    package = replace(header, notes=tuple(notes), media=deck_media(cards, style_media))
     if not look:
         return package
     with LastLook(package, sources or Sources(), {c.id: c.shown for c in cards}) as last_look:
@@ -289,6 +302,7 @@ def card_note(
         mod=stamp.mod,
         fields=fields,
         tags=note_tags(card),
+        guid=card.guid,
         position=position,
         kind=card.kind,
         deck_id=(decks or Decks(config)).place(config.card_deck(card.category, card.deck)),

@@ -102,12 +102,13 @@ class NoteTypeSpec:
 
     id: int
     name: str
-    fields: tuple[tuple[str, int], ...]
+    fields: tuple[tuple[str, int | None], ...]  # (name, id); no id: matched by name
     sort_field_index: int
-    templates: tuple[tuple[str, int, str, str], ...]  # (name, id, front, back)
+    templates: tuple[tuple[str, int | None, str, str], ...]  # (name, id, front, back)
     css: str
     kind: str = BASIC  # the note kind whose notes use it (``render.kinds``)
     model_type: int = 0  # Anki's: 0 a card per template, 1 a card per deletion number
+    own: bool = False  # a ``base: none`` type: nothing of ankigen's in it
 
     def content_hash(self) -> str:
         """A digest of everything a learner's Anki would import; it drives the type's ``mod``."""
@@ -244,7 +245,10 @@ DESIGN_NAMES = {"forward": "Question → Answer", "reverse": "Answer → Questio
 
 def declared_note_type(declared: DeclaredType, deck_name: str, css: str = "") -> NoteTypeSpec:
     """The note type of a type the author declared in deck.yaml (``source.notetypes``):
-    ids of fields and templates derived from its id and their names, ``css`` after ours."""
+    ids of fields and templates derived from its id and their names, ``css`` after ours.
+    A ``base: none`` type is exactly what it declares (``own_note_type``)."""
+    if declared.own:
+        return own_note_type(declared, deck_name, css)
     fields = tuple((name, derived_id(declared.id, "field", name)) for name in declared.field_names)
     if declared.templates:
         texts = [(t.name, t.front, t.back) for t in declared.templates]
@@ -260,7 +264,7 @@ def declared_note_type(declared: DeclaredType, deck_name: str, css: str = "") ->
     base_css = CLOZE_CSS if per_deletion else CSS
     return NoteTypeSpec(
         id=declared.id,
-        name=f"{deck_name} {declared.name} (ankigen)",
+        name=declared.anki_name or f"{deck_name} {declared.name} (ankigen)",
         fields=fields,
         sort_field_index=0,
         templates=templates,
@@ -319,3 +323,28 @@ def _cloze_design(declared: DeclaredType) -> tuple[str, str, str]:
         f"{{{{Extra}}}}</div>\n{{{{/Extra}}}}\n{_extras(declared)}"
     ).rstrip("\n")
     return CLOZE_TEMPLATE_NAME, f"{text}{hint}</div>", back
+
+
+def own_note_type(declared: DeclaredType, deck_name: str, css: str = "") -> NoteTypeSpec:
+    """A ``base: none`` type: its fields, templates and ``css`` only, nothing of ours; the
+    ids it gives (``field_ids``, ``template_ids``) or ones derived from its id and names."""
+    names = declared.field_names
+    field_ids = declared.field_ids or tuple(derived_id(declared.id, "field", n) for n in names)
+    template_ids = declared.template_ids or tuple(
+        derived_id(declared.id, "template", t.name) for t in declared.templates
+    )
+    sort_field = declared.sort_field or names[0]
+    return NoteTypeSpec(
+        id=declared.id,
+        name=declared.anki_name or f"{deck_name} {declared.name} (ankigen)",
+        fields=tuple(zip(names, field_ids, strict=True)),
+        sort_field_index=names.index(sort_field),
+        templates=tuple(
+            (t.name, template_id, t.front, t.back)
+            for t, template_id in zip(declared.templates, template_ids, strict=True)
+        ),
+        css=css,
+        kind=declared.name,
+        model_type=CLOZE_MODEL if declared.cloze else 0,
+        own=True,
+    )

@@ -44,9 +44,14 @@ class _StampedModel(genanki.Model):
         super().__init__(
             model_id=spec.id,
             name=spec.name,
-            fields=[{"name": name, "id": field_id} for name, field_id in spec.fields],
+            fields=[
+                {"name": name} | ({} if field_id is None else {"id": field_id})
+                for name, field_id in spec.fields
+            ],
             templates=[
-                {"name": name, "id": template_id, "qfmt": front, "afmt": back}
+                {"name": name}
+                | ({} if template_id is None else {"id": template_id})
+                | {"qfmt": front, "afmt": back}
                 for name, template_id, front, back in spec.templates
             ],
             css=spec.css,
@@ -116,8 +121,20 @@ def note_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]
 
 
 def card_rows(deck: DeckPackage, records: Iterable[NoteRecord]) -> Iterator[Row]:
-    """The rows of the ``cards`` table for ``records``, notes of ``deck``, in their order."""
-    return (row for record in records for row in _card_rows(record, deck.deck_id))
+    """The rows of the ``cards`` table for ``records``, notes of ``deck``, in their order.
+
+    A card's id is its note's id plus its ordinal; notes whose ids came from another tool's
+    package (``ankigen adopt``) may stand closer than ankigen's, and a card id taken twice
+    moves past the largest one (only cards' ids: Anki matches cards by note and ordinal)."""
+    taken: set[int] = set()
+    for record in records:
+        for row in _card_rows(record, deck.deck_id):
+            card_id = int(row[0])  # type: ignore[call-overload]
+            if card_id in taken:
+                card_id = max(taken) + 1
+                row = (card_id, *row[1:])
+            taken.add(card_id)
+            yield row
 
 
 def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> Row:
@@ -125,7 +142,7 @@ def _note_row(record: NoteRecord, spec: NoteTypeSpec | None) -> Row:
     assert spec is not None, "a cloze note in a package without the cloze note type"
     return (
         record.note_id,
-        guid_for(*record.guid_key),
+        record.guid or guid_for(*record.guid_key),
         spec.id,
         record.mod,
         -1,  # usn: not yet synced

@@ -88,7 +88,9 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
         cloze = replace(cloze, css=cloze.css + deck_css)
     declared = {
         name: declared_note_type(
-            declared, config.name, deck_css + sheet(declared.css, declared.line)
+            declared,
+            config.name,
+            ("" if declared.own else deck_css) + sheet(declared.css, declared.line),
         )
         for name, declared in config.note_types.items()
     }

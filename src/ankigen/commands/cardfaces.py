@@ -18,7 +18,7 @@ from ankigen.anki.notes import note_fields, note_tags
 from ankigen.anki.notetype import NoteTypeSpec
 from ankigen.render.card import RenderedCard
 from ankigen.render.cloze import reveal
-from ankigen.render.kinds import KINDS
+from ankigen.render.kinds import card_kind
 
 FIELD_REF = re.compile(r"\{\{([^{}#/^]+?)\}\}")
 SECTION = re.compile(r"\{\{([#^])([^{}]+?)\}\}(.*?)\{\{/\2\}\}", re.S)
@@ -110,7 +110,7 @@ def card_faces(card: RenderedCard, note_type: NoteTypeSpec) -> list[CardFaces]:
     fields = dict(zip(note_type.field_names, note_fields(card), strict=True))
     text = html.unescape(TAG_RE.sub(" ", CLOZE_MARK.sub(" ", " ".join(fields.values()))))
     search = " ".join(text.lower().split())
-    kind = KINDS[card.base]
+    kind = card_kind(card.base, card.clozes)
     faces = []
     several = len(note_type.templates) > 1
     for index, number in kind.cards(card.clozes, len(note_type.templates)):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.anki.notes import note_fields, note_tags
+from ankigen.anki.notes import note_field_names, note_fields, note_tags
 from ankigen.errors import AnkigenError, Problem, display_path, quoted
 from ankigen.render.card import RenderedCard
 from ankigen.source.config import SEMVER
@@ -73,9 +73,7 @@ class ReleaseChanges:
     @property
     def empty(self) -> bool:
         """Whether nothing at all changed."""
-        return not (
-            self.added or self.changed or self.retired or self.restored or self.restyled
-        )
+        return not (self.added or self.changed or self.retired or self.restored or self.restyled)
 
     @property
     def cards_unchanged(self) -> bool:
@@ -286,7 +284,7 @@ def released_cards(cards: Sequence[RenderedCard]) -> dict[str, ReleasedCard]:
     return {
         card.id: released_card(
             html.unescape(card.title),
-            dict(zip(("ID", "Title", *card.fields), note_fields(card), strict=True)),
+            dict(zip(note_field_names(card), note_fields(card), strict=True)),
             note_tags(card),
         )
         for card in cards

@@ -26,7 +26,8 @@ from ankigen.render.cloze import protect
 from ankigen.render.cmark import render as render_markdown
 from ankigen.render.formulas import Formula, scan
 from ankigen.render.highlight import highlight
-from ankigen.render.kinds import KINDS, deletion_problems
+from ankigen.render.htmlfield import html_section
+from ankigen.render.kinds import deletion_problems, note_kind
 from ankigen.render.media import MediaFile, bundle_sounds, resolve_image
 from ankigen.render.prose import prose_problems
 from ankigen.render.sanitize import MAX_NESTING, clean, nesting_depth, removed_parts
@@ -62,6 +63,7 @@ class RenderedCard:
     base: str = BASIC  # the built-in kind its type builds on (``render.kinds``)
     deck: str = ""  # its subdeck below the deck, ``A::B``; empty: the deck itself
     draft: bool = False  # ``draft: true``: previewed and listed, never packaged
+    guid: str = ""  # ``guid:``, the note's GUID kept from a package; "" derived from the id
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,11 @@ class Renderer:
 
     def render_card(self, card: CardSource) -> tuple[RenderedCard, list[Problem]]:
         """Render every section of ``card``; problems (errors and warnings) found on the way."""
-        kind = KINDS[card.base]
+        kind = note_kind(card.base, card.deletions)
         sections = {
-            name: self.section(section, card.shown, card.path, cloze=name in kind.deletions_in)
+            name: self.html_section(section, card.shown, card.path, cloze=name in kind.deletions_in)
+            if name in card.html
+            else self.section(section, card.shown, card.path, cloze=name in kind.deletions_in)
             for name, section in card.sections.items()
         }
         problems = [problem for part in sections.values() for problem in part.problems]
@@ -127,8 +131,18 @@ class Renderer:
             base=card.base,
             deck=card.deck,
             draft=card.draft,
+            guid=card.guid,
         )
         return rendered, problems
+
+    def html_section(
+        self, section: Section, shown: str, card_path: Path | None, *, cloze: bool = False
+    ) -> RenderedSection:
+        """A section kept as its field's HTML (``render.htmlfield``)."""
+        text, media, problems, numbers = html_section(
+            section, shown, card_path, self.cards_dir, cloze=cloze
+        )
+        return RenderedSection(text, (), media, tuple(problems), numbers)
 
     def render_section(
         self, section: Section, shown: str, card_path: Path | None = None

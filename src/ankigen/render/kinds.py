@@ -75,6 +75,49 @@ KINDS: dict[str, NoteKind] = {
 }
 
 
+@dataclass(frozen=True)
+class OwnClozeKind(NoteKind):
+    """A ``base: none`` type with ``cloze: true``: its deletions are in the fields its
+    template names with ``{{cloze:…}}`` (``deletions_in``), a card per deletion number."""
+
+    def card_problems(self, card: CardSource, sections: Mapping[str, Rendered]) -> list[Problem]:
+        if self.numbers(sections):
+            return []
+        where = sorted(self.deletions_in)
+        return [
+            Problem(
+                card.shown,
+                card.sections[where[0]].line if where else card.id_line,
+                f"a {card.kind} card needs at least one deletion, like `{{{{c1::hidden text}}}}`, "
+                f"in {' or '.join(f'`## {name}`' for name in where)}",
+            )
+        ]
+
+    def numbers(self, sections: Mapping[str, Rendered]) -> tuple[int, ...]:
+        found = {n for name in self.deletions_in for n in sections[name].clozes}
+        return tuple(sorted(found))
+
+    numbered_by_deletion = True
+
+    def cards(self, clozes: tuple[int, ...], templates: int) -> list[tuple[int, int]]:
+        return [(0, number) for number in clozes]
+
+
+def card_kind(base: str, clozes: tuple[int, ...]) -> NoteKind:
+    """The kind of a rendered card whose type builds on ``base``, known by its deletions."""
+    return note_kind(base, ("",) if clozes and base not in KINDS else ())
+
+
+def note_kind(base: str, deletions: tuple[str, ...] = ()) -> NoteKind:
+    """The kind of a card whose type builds on ``base``: a built-in one, or for a
+    ``base: none`` type a card per template, or per deletion in the fields ``deletions``."""
+    if base in KINDS:
+        return KINDS[base]
+    if deletions:
+        return OwnClozeKind(base, frozenset(deletions))
+    return NoteKind(base)
+
+
 def kind_of_note(clozes: tuple[int, ...]) -> str:
     """The kind of a note known only by its deletion numbers (a lock entry, a tombstone)."""
     return CLOZE if clozes else BASIC

@@ -26,7 +26,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".wav", ".m4a", ".opus", ".webm", ".flac")
 SOUND = re.compile(r"\[sound:([^\]]*)\]")  # as Anki reads it, in any field
 # what in a card file makes its HTML depend on other files: such a card is never cached
-MEDIA_MARKS = (b"![", b"[sound:")
+MEDIA_MARKS = (b"![", b"[sound:", b"<img")
 MEDIA_NAME = re.compile(r"ankigen-[0-9a-f]{16}\.(?:png|jpg|jpeg|gif|svg|webp)")  # images
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 

@@ -14,3 +14,7 @@ KIND_SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # the kinds whose notes make a card per deletion number, from their one template
 PER_DELETION = frozenset({CLOZE})
+# ``base: none``: a declared type whose note holds exactly the card's sections as fields (no
+# ID or Title) and exactly the card's own tags (no category tag): a deck brought under
+# ankigen (``ankigen adopt``) keeps its note types as they were
+NONE = "none"

@@ -21,7 +21,8 @@ from typing import Any
 
 from ankigen.errors import Problem, display_path, quoted
 from ankigen.source.controls import CONTROL, describe_control
-from ankigen.source.layout import BASIC, KIND_SECTIONS, PER_DELETION
+from ankigen.source.layout import BASIC, CLOZE, KIND_SECTIONS, NONE, PER_DELETION
+from ankigen.source.owntypes import OWN_FIELD_NAME, OWN_TEMPLATE_NAME, own_ids, own_settings
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
@@ -29,7 +30,21 @@ FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
 RESERVED_FIELDS = ("ID", "Title", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag")
 SPECIAL_FIELDS = ("FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID")
 CARD_DESIGNS = ("forward", "reverse", "typein")
-TYPE_KEYS = ("id", "base", "cards", "fields", "css", "templates", "show_title")
+TYPE_KEYS = (
+    "id",
+    "base",
+    "cards",
+    "fields",
+    "css",
+    "templates",
+    "show_title",
+    "name",
+    "field_ids",
+    "template_ids",
+    "sort_field",
+    "cloze",
+)
+BASES = (*KIND_SECTIONS, NONE)
 HINT = "Hint"  # an extra field of this name shows as Anki's tap-to-reveal hint
 MAX_TEMPLATE_BYTES = 64 * 1024
 TEMPLATE_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -60,10 +75,37 @@ class DeclaredType:
     css: str | None = None  # a stylesheet, relative to deck.yaml
     show_title: bool = True  # whether the card's id and title show on the front
     line: int = 1  # where it is declared in deck.yaml
+    anki_name: str | None = None  # ``name:``, its name in Anki, kept verbatim
+    # ``field_ids``/``template_ids``: kept instead of derived ones; ``None`` in the tuple: no id
+    field_ids: tuple[int | None, ...] | None = None
+    template_ids: tuple[int | None, ...] | None = None
+    sort_field: str | None = None  # ``sort_field:``; the first field when not given
+    cloze: bool = False  # ``cloze: true`` (``base: none`` only): a card per deletion number
+
+    @property
+    def own(self) -> bool:
+        """Whether its notes hold exactly the card's sections and tags (``base: none``)."""
+        return self.base == NONE
+
+    @property
+    def deletion_fields(self) -> tuple[str, ...]:
+        """The fields a ``cloze: true`` type reads deletions from: those its templates
+        name with ``{{cloze:…}}``."""
+        if not self.cloze:
+            return ()
+        named = [
+            inner.rsplit(":", 1)[-1].strip()
+            for template in self.templates
+            for inner in TEMPLATE_TAG.findall(template.front + template.back)
+            if "cloze" in inner.rsplit(":", 1)[0].split(":")
+        ]
+        return tuple(name for name in self.fields if name in named)
 
     @property
     def sections(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Its cards' sections: the base's required ones, then the optional ones."""
+        if self.own:
+            return (), self.fields
         required, optional = KIND_SECTIONS[self.base]
         return required, optional + self.fields
 
@@ -71,6 +113,8 @@ class DeclaredType:
     def field_names(self) -> tuple[str, ...]:
         """Every field of its notes, in order."""
         required, optional = self.sections
+        if self.own:
+            return optional
         return ("ID", "Title", *required, *optional)
 
 
@@ -150,10 +194,11 @@ def _declared(
             f"add `id: {random_id()}` (a random id; keep it forever)",
         )
     base = body.get("base", BASIC)
-    if not isinstance(base, str) or base not in KIND_SECTIONS:
-        bad("base", f"note type {name}: `base` must be basic or cloze, not {quoted(base)}")
+    if not isinstance(base, str) or base not in BASES:
+        bad("base", f"note type {name}: `base` must be basic, cloze or none, not {quoted(base)}")
         base = BASIC
     fields = _fields(name, body.get("fields"), base, bad)
+    own = own_settings(name, body, base, fields, bad)
     show_title = body.get("show_title", True)
     if not isinstance(show_title, bool):
         bad("show_title", f"note type {name}: `show_title` must be true or false")
@@ -161,11 +206,16 @@ def _declared(
     if css is not None and (not isinstance(css, str) or not css.strip()):
         bad("css", f"note type {name}: `css` is the path of a stylesheet, like theme/{name}.css")
     cards = _cards(name, body, base, bad)
-    all_fields = ("ID", "Title", *KIND_SECTIONS[base][0], *KIND_SECTIONS[base][1], *fields)
+    all_fields = fields
+    if base != NONE:
+        all_fields = ("ID", "Title", *KIND_SECTIONS[base][0], *KIND_SECTIONS[base][1], *fields)
     at = key_lines.get(f"{key}.templates", key_lines.get(key, 1))
+    shape = CLOZE if body.get("cloze") is True else base
     templates = _templates(
-        name, body.get("templates"), base, (deck_yaml, at), all_fields, bad, in_files
+        name, body.get("templates"), shape, (deck_yaml, at), all_fields, bad, in_files
     )
+    if base == NONE and templates is not None:
+        own = own_ids(name, body, own, len(fields), len(templates), bad)
     if not ok or templates is None or not isinstance(type_id, int):
         return None
     return DeclaredType(
@@ -178,6 +228,7 @@ def _declared(
         css.strip() if isinstance(css, str) else None,
         bool(show_title),
         key_lines.get(key, 1),
+        **own,
     )
 
 
@@ -187,10 +238,18 @@ def _fields(name: str, value: Any, base: str, bad: Report) -> tuple[str, ...]:
     if not isinstance(value, list):
         bad("fields", f"note type {name}: `fields` is a list of field names, like [Hint, Source]")
         return ()
-    taken = {f.lower() for f in (*KIND_SECTIONS[base][0], *KIND_SECTIONS[base][1])}
+    own = base == NONE
+    taken = (
+        set() if own else {f.lower() for f in (*KIND_SECTIONS[base][0], *KIND_SECTIONS[base][1])}
+    )
     fields: list[str] = []
     for field in value:
-        if not isinstance(field, str) or not FIELD_NAME.match(field):
+        if own and isinstance(field, str) and OWN_FIELD_NAME.match(field) and field != "FrontSide":
+            if field.lower() in taken:
+                bad("fields", f"note type {name}: field {field!r} is named twice")
+            taken.add(field.lower())
+            fields.append(field)
+        elif not isinstance(field, str) or not FIELD_NAME.match(field):
             bad(
                 "fields",
                 f"note type {name}: field name {quoted(field)} must be a letter, then letters, "
@@ -213,8 +272,8 @@ def _cards(name: str, body: dict[str, Any], base: str, bad: Report) -> tuple[str
     if "templates" in body:
         bad("cards", f"note type {name}: give `cards` or `templates`, not both")
         return ("forward",)
-    if base in PER_DELETION:
-        bad("cards", f"note type {name}: a cloze type makes a card per deletion; drop `cards`")
+    if base in PER_DELETION or base == NONE:
+        bad("cards", f"note type {name}: a cloze or `base: none` type takes `templates`")
         return ("forward",)
     if (
         not isinstance(value, list)
@@ -256,7 +315,9 @@ def _templates(
         if not isinstance(files, dict) or set(files) != {"front", "back"}:
             bad("templates", shape)
             continue
-        if not isinstance(card_name, str) or not TEMPLATE_NAME.match(card_name):
+        if not isinstance(card_name, str) or not (
+            TEMPLATE_NAME.match(card_name) or OWN_TEMPLATE_NAME.match(card_name)
+        ):
             bad(
                 "templates",
                 f"note type {name}: template name {quoted(card_name)} must be text, like Recall "

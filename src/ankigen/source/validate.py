@@ -17,7 +17,9 @@ from ankigen.source.load import RawCard
 
 CARD_ID = re.compile(r"^([A-Z]+)([0-9]+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
-KNOWN_KEYS = ("id", "title", "tags", "type", "deck", "draft")
+KNOWN_KEYS = ("id", "title", "tags", "type", "deck", "draft", "guid", "html")
+# Anki's GUID alphabet (base 91): a ``guid:`` kept from a package is one of these strings
+GUID = re.compile(r"^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@\[\]^_`{|}~]{1,64}$")
 DRAFT = "draft"  # `draft: true`: a card in the making, left out of packages and releases
 DRAFT_NOTE = "draft: "  # starts the message of each problem of a draft (all are warnings)
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
@@ -52,6 +54,9 @@ class CardSource:
     base: str = BASIC  # the built-in kind its type builds on: basic or cloze
     deck: str = ""  # its subdeck below the deck (``Deep Learning::CNN``); empty: the deck
     draft: bool = False  # ``draft: true``: shown by check, list and preview; never packaged
+    guid: str = ""  # ``guid:``, the note's GUID kept from a package; "" derived from the id
+    html: tuple[str, ...] = ()  # ``html:``, the sections whose text is their field's HTML
+    deletions: tuple[str, ...] = ()  # the sections a ``cloze: true`` own type reads deletions in
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,12 @@ class CardRef:
     id: str
     id_line: int
     draft: bool = False
+    guid: str = ""
 
     @classmethod
     def of(cls, card: CardSource) -> CardRef:
         """The reference of ``card``."""
-        return cls(card.shown, card.id, card.id_line, card.draft)
+        return cls(card.shown, card.id, card.id_line, card.draft, card.guid)
 
 
 def is_draft(front: dict[str, Any]) -> bool:
@@ -82,8 +88,9 @@ def as_draft_problem(problem: Problem) -> Problem:
 
 
 def cross_card_problems(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
-    """What is wrong between valid cards (an id used twice), as opposed to within one."""
-    return _duplicates(cards)
+    """What is wrong between valid cards (an id or a GUID used twice), as opposed to within
+    one."""
+    return _duplicates(cards) + _duplicate_guids(cards)
 
 
 def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, list[Problem]]:
@@ -99,25 +106,7 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         problem(key, f"unknown front-matter key {quoted(key)} (known: {', '.join(KNOWN_KEYS)})")
     draft = _draft(front.values, problem)
 
-    card_id = _text(front.values, "id", problem)
-    category = ""
-    if card_id is not None:
-        match = CARD_ID.match(card_id)
-        if not match:
-            problem(
-                "id",
-                f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001",
-            )
-            card_id = None
-        elif match.group(1) not in config.categories:
-            known = ", ".join(sorted(config.categories))
-            problem(
-                "id",
-                f"id {card_id}: unknown category {quoted(match.group(1))} (deck.yaml has {known})",
-            )
-            card_id = None
-        else:
-            category = match.group(1)
+    card_id, category = _card_id(front.values, config, problem)
     title = _text(front.values, "title", problem)
     if title is not None and SOUND_TAG in title.lower():
         problem(
@@ -140,14 +129,19 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
         )
         return None, problems
     deck = _deck(front.values.get("deck"), raw, config, problem)
+    guid = _guid(front.values.get("guid"), problem)
+    html_sections = _html(front.values.get("html"), layout, problem)
 
     required, optional = layout
     sections = _sections(raw, problems, kind, layout, draft)
     if sections is not None:  # an optional section left out is an empty one
-        last = sections[required[-1]].line
+        last = sections[required[-1]].line if required else raw.body_line
         sections = {name: sections.get(name) or Section("", last) for name in required + optional}
     if card_id is None or title is None or tags is None or sections is None or deck is None:
         return None, problems
+    if guid is None or html_sections is None:
+        return None, problems
+    declared = config.note_types.get(kind)
     return (
         CardSource(
             shown=raw.shown,
@@ -159,12 +153,35 @@ def validate_card(raw: RawCard, config: DeckConfig) -> tuple[CardSource | None, 
             id_line=front.key_lines["id"],
             path=raw.path,
             kind=kind,
-            base=config.note_types[kind].base if kind in config.note_types else kind,
+            base=declared.base if declared is not None else kind,
             deck=deck or "",
             draft=draft,
+            guid=guid,
+            html=html_sections,
+            deletions=declared.deletion_fields if declared is not None else (),
         ),
         problems,
     )
+
+
+def _card_id(values: dict[str, Any], config: DeckConfig, problem: Any) -> tuple[str | None, str]:
+    """The card's ``id`` and its category (the id's prefix); ``None`` when wrong (reported)."""
+    card_id = _text(values, "id", problem)
+    if card_id is None:
+        return None, ""
+    match = CARD_ID.match(card_id)
+    if not match:
+        problem(
+            "id", f"id {quoted(card_id)} must be capital letters A-Z then digits 0-9, like DL0001"
+        )
+        return None, ""
+    if match.group(1) not in config.categories:
+        known = ", ".join(sorted(config.categories))
+        problem(
+            "id", f"id {card_id}: unknown category {quoted(match.group(1))} (deck.yaml has {known})"
+        )
+        return None, ""
+    return card_id, match.group(1)
 
 
 def _draft(values: dict[str, Any], problem: Any) -> bool:
@@ -305,7 +322,7 @@ def _sections(
             before_first = file_line
     if before_first is not None:
         wrong = _misleveled(lines[before_first - raw.body_line], known)
-        message = wrong or f"text before `## {required[0]}`"
+        message = wrong or f"text before `## {known[0]}`"
         problems.append(Problem(raw.shown, before_first, message))
         return None
     names = [name for name, _, _ in found]
@@ -379,6 +396,8 @@ def _section_rule(kind: str, layout: tuple[tuple[str, ...], tuple[str, ...]]) ->
     required, optional = layout
     who = "a card" if kind == BASIC else f"a {kind} card"
     have = " and ".join(f"`## {name}`" for name in required)
+    if not required:
+        return f"{who} has " + ", ".join(f"`## {name}`" for name in optional)
     if not optional:
         return f"{who} has {have}"
     maybe = " and ".join(f"`## {name}`" for name in optional)
@@ -399,4 +418,52 @@ def _duplicates(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
             problems.append(as_draft_problem(found) if card.draft or other.draft else found)
         else:
             first[card.id] = card
+    return problems
+
+
+def _guid(value: Any, problem: Any) -> str | None:
+    """A ``guid:`` kept from a package (``ankigen adopt``): used verbatim as the note's GUID,
+    permanent like ``id:``; "" when there is none, ``None`` when it is wrong (reported)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not GUID.match(value):
+        problem(
+            "guid",
+            "`guid` is the note's GUID in Anki: 1 to 64 of Anki's GUID characters (letters, "
+            "digits and !#$%&()*+,-./:;<=>?@[]^_`{|}~), in quotes; never change it",
+        )
+        return None
+    return value
+
+
+def _html(
+    value: Any, layout: tuple[tuple[str, ...], tuple[str, ...]] | None, problem: Any
+) -> tuple[str, ...] | None:
+    """``html: [Back]``: the sections whose text is their field's HTML, not Markdown."""
+    if value is None:
+        return ()
+    known = (*layout[0], *layout[1]) if layout is not None else ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in known for v in value):
+        problem("html", f"`html` lists sections of the card kept as HTML, of: {', '.join(known)}")
+        return None
+    return tuple(value)
+
+
+def _duplicate_guids(cards: Sequence[CardSource | CardRef]) -> list[Problem]:
+    first: dict[str, CardSource | CardRef] = {}
+    problems = []
+    for card in cards:
+        if not card.guid:
+            continue
+        if card.guid in first:
+            other = first[card.guid]
+            found = Problem(
+                card.shown,
+                card.id_line,
+                f"{card.id} has the guid of {other.id} ({other.shown}:{other.id_line}): "
+                "a GUID is one note's identity in Anki",
+            )
+            problems.append(as_draft_problem(found) if card.draft or other.draft else found)
+        else:
+            first[card.guid] = card
     return problems
