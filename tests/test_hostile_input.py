@@ -341,7 +341,7 @@ LOCK_EDITS = [
     ('"mod": 1795708626,', '"mod": Infinity,', 5, "Infinity is not a number"),
     ('"mod": 1795708626,', '"mod": NaN,', 5, "NaN is not a number"),
     ('"mod": 1795708626,', '"mod": 1e999,', 5, "1e999 is not a whole number"),
-    ('"mod": 1795708626,', '"mod": -1,', 5, "mod is -1, not from 1"),
+    ('"mod": 1795708626,', '"mod": -1,', 5, "mod is -1, not from 0"),
     ('"note_id": 1795708626000', '"note_id": 0', 5, "note_id is 0, not from 1"),
     ('"note_id": 1795708626100', '"note_id": 1795708626000', 6, "is also DL0001's"),
     ('"mod": 1795708626,', '"mod": "soon",', 5, "mod is str 'soon', not a number"),

@@ -1,7 +1,8 @@
 """The values of a lock's entries, checked as they are read: the lock is edited by hand and
 in merges, and a wrong id or time would reach every learner's collection.
 
-Ids and times are whole numbers from 1 to 2**63 - 1 (Anki's signed 64-bit integers), a
+Ids are whole numbers from 1 to 2**63 - 1 (Anki's signed 64-bit integers), times from 0
+(a note type Anki never changed has time 0 in its package, so an adopted one may), a
 note id with room above it for its cards' ids; cloze numbers are 1 to ``NOTE_ID_STEP``; no
 two cards share a note id.
 """
@@ -28,12 +29,12 @@ class CardValueError(ValueError):
 
 
 def read_stamp(entry: dict[str, Any], what: str) -> Stamp:
-    return Stamp(str(entry["hash"]), whole(entry["mod"], f"{what}: mod"))
+    return Stamp(str(entry["hash"]), whole(entry["mod"], f"{what}: mod", 0))
 
 
 def read_mod(entry: dict[str, Any], card: str) -> int:
     try:
-        return whole(entry["mod"], "mod")
+        return whole(entry["mod"], "mod", 0)
     except ValueError as exc:
         raise CardValueError(card, str(exc)) from None
 
