@@ -8,6 +8,7 @@ build (``cache.build_record``), and then nothing is done at all.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -241,7 +242,9 @@ def build(
             release=release,
         )
     with journal.writing(cards_dir, wait=True):
-        journal.recover(cards_dir)
+        undone = journal.recover(cards_dir)
+        if undone:
+            print(undone, file=sys.stderr)
         return _build(
             cards_dir,
             out_dir,

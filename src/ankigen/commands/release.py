@@ -15,6 +15,7 @@ put back as they were.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -138,7 +139,9 @@ def release(
     into the changelog and the deck description. ``progress`` hears how the rendering goes.
     """
     with journal.writing(cards_dir, wait=False):  # two releases at once: one is refused
-        journal.recover(cards_dir)  # one killed before it finished is undone, then repeated
+        undone = journal.recover(cards_dir)  # one killed before it finished: undone, repeated
+        if undone:
+            print(undone, file=sys.stderr)
         return _release(
             cards_dir,
             out_dir,

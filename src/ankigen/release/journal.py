@@ -18,6 +18,7 @@ once with a message; a build waits for it.
 from __future__ import annotations
 
 import base64
+import binascii
 import fcntl
 import hashlib
 import json
@@ -26,6 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.util.atomic import atomic_write_bytes
@@ -65,6 +67,19 @@ def writing(cards_dir: Path, *, wait: bool) -> Iterator[None]:
 def begin(cards_dir: Path, files: list[Path], package: Path) -> None:
     """Save what ``files`` hold now, and whether ``package`` exists, before a release
     changes them."""
+    root = cards_dir.resolve().parent
+    for path in files:
+        if not path.resolve().is_relative_to(root):
+            raise AnkigenError(
+                [
+                    Problem(
+                        display_path(path),
+                        1,
+                        "a release keeps its changelog inside the deck's folder (the folder "
+                        "of the cards folder): choose a changelog there",
+                    )
+                ]
+            )
     saved: dict[str, str | None] = {}
     for path in files:
         try:
@@ -84,38 +99,94 @@ def finish(cards_dir: Path) -> None:
     (cards_dir / JOURNAL).unlink(missing_ok=True)
 
 
-def recover(cards_dir: Path) -> bool:
-    """Undo a release that did not finish, if its journal is there; whether it was."""
+def recover(cards_dir: Path) -> str | None:
+    """Undo a release that did not finish, if its journal is there; a sentence saying what
+    was undone (for the command to print), else ``None``.
+
+    A journal is taken only as a release writes it: it may name no file but deck.yaml, the
+    lock, the release record, a changelog beside the cards folder and a package, each
+    inside the deck's folder; anything else is refused before a byte is written, since a
+    journal slipped into a commit must not write or delete files elsewhere (``begin``
+    refuses a changelog outside the deck's folder for the same reason)."""
     journal = cards_dir / JOURNAL
     try:
-        record = json.loads(journal.read_bytes())
-        files: dict[str, str | None] = record["files"]
-        package = cards_dir / record["package"]
-        existed = bool(record["package_existed"])
+        data = journal.read_bytes()
     except FileNotFoundError:
-        return False
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise AnkigenError(
-            [
-                Problem(
-                    display_path(journal),
-                    1,
-                    f"the journal of an unfinished release cannot be read ({exc}): restore "
-                    "deck.yaml, the lock and the release record from version control, then "
-                    f"delete it (`rm {display_path(journal)}`)",
-                )
-            ]
-        ) from None
-    for name, content in files.items():
-        path = cards_dir / name
+        return None
+    except OSError as exc:
+        raise _unreadable(journal, exc.strerror or str(exc)) from None
+    try:
+        plan, package, existed = _plan(cards_dir, json.loads(data))
+    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error) as exc:
+        raise _unreadable(journal, str(exc)[:120]) from None
+    for path, content in plan:
         if content is None:
             path.unlink(missing_ok=True)
         else:
-            atomic_write_bytes(path, base64.b64decode(content))
+            atomic_write_bytes(path, content)
     if not existed:
         package.unlink(missing_ok=True)
     journal.unlink()
-    return True
+    names = ", ".join(display_path(path) for path, _ in plan)
+    return (
+        f"ankigen: a release that did not finish was undone: {names} are as they were "
+        f"before it, and {display_path(package)} is {'kept' if existed else 'removed'}"
+    )
+
+
+KEPT = frozenset({"deck.yaml", "ankigen.lock", "ankigen.release.json"})
+
+
+def _plan(
+    cards_dir: Path, record: Any
+) -> tuple[list[tuple[Path, bytes | None]], Path, bool]:
+    """What a journal asks to restore, checked whole before anything is written."""
+    files, package, existed = record["files"], record["package"], record["package_existed"]
+    if not isinstance(files, dict) or not isinstance(package, str) or not isinstance(
+        existed, bool
+    ):
+        raise TypeError("not a journal of ankigen's")
+    root = cards_dir.resolve().parent
+    plan: list[tuple[Path, bytes | None]] = []
+    for name, content in files.items():
+        path = _inside(cards_dir, name, root)
+        allowed = (path.parent == cards_dir.resolve() and path.name in KEPT) or (
+            path.suffix == ".md" and path.parent != cards_dir.resolve()  # the changelog
+        )
+        if not allowed:
+            raise ValueError(f"it names {name!r}, no file a release writes")
+        if content is not None and not isinstance(content, str):
+            raise TypeError(f"the content of {name!r} is not text")
+        plan.append((path, None if content is None else base64.b64decode(content, validate=True)))
+    target = (cards_dir / package).resolve()  # the output folder may be anywhere
+    if target.suffix != ".apkg" or "\0" in package:
+        raise ValueError(f"its package {package!r} is no .apkg")
+    return plan, target, existed
+
+
+def _inside(cards_dir: Path, name: str, root: Path) -> Path:
+    """``name`` (relative to the cards folder) as a path, when it stays in the deck's folder."""
+    if not isinstance(name, str) or "\0" in name or os.path.isabs(name):
+        raise ValueError(f"{name!r} is not a path below the deck")
+    path = (cards_dir / name).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{name!r} leaves the deck's folder")
+    return path
+
+
+def _unreadable(journal: Path, why: str) -> AnkigenError:
+    shown = display_path(journal)
+    return AnkigenError(
+        [
+            Problem(
+                shown,
+                1,
+                f"this is no journal of an unfinished ankigen release ({why}); nothing was "
+                "restored from it: if a release was interrupted, restore deck.yaml, the lock "
+                f"and the release record from version control; then delete it (`rm {shown}`)",
+            )
+        ]
+    )
 
 
 def _below(cards_dir: Path, path: Path) -> str:
