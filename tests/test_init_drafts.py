@@ -226,3 +226,14 @@ def test_commands_run_from_a_subfolder_use_the_deck_above(cards, runner, monkeyp
     assert "No deck.yaml here or in a folder above" in lost.stderr
     explicit = run(runner, "check", "--cards", "elsewhere", code=2)
     assert "'elsewhere' does not exist." in explicit.stderr
+
+
+def test_a_released_card_made_a_draft_under_a_new_id_is_refused(cards, runner, monkeypatch):
+    """Else the draft is left out and the released card silently retired."""
+    monkeypatch.chdir(cards.parent)
+    card = next(cards.rglob("ML0029-*.md"))
+    text = card.read_text(encoding="utf-8").replace("id: ML0029", "id: ML0099\ndraft: true")
+    card.write_text(text, encoding="utf-8")
+    result = run(runner, "build", code=1)
+    assert "this file's id changed from ML0029 to ML0099: ids are permanent" in result.stderr
+    assert not (cards.parent / "output").exists()

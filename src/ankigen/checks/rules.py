@@ -78,6 +78,7 @@ def check_deck(
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)
+    every_card = deck.cards  # drafts too: a released card's file made a draft keeps its id
     deck = replace(deck, cards=live_cards(deck.cards))  # drafts go into no package
     types, type_problems = deck_types(config)
     problems.extend(type_problems)
@@ -116,7 +117,7 @@ def check_deck(
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     against_lock += moved_card_problems(deck.cards, released, config)
-    against_lock += changed_id_problems(lock, deck.cards, released)
+    against_lock += changed_id_problems(lock, every_card, released)
     problems.extend(against_lock)
     if any(p.is_error for p in problems):
         raise AnkigenError(problems)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,11 +26,9 @@ from ankigen.anki.apkg import read_package
 from ankigen.anki.diff import diff_packages, format_diff
 from ankigen.anki.lock import Lock, Release
 from ankigen.anki.lockfile import read_lock
-from ankigen.anki.notetype import basic_note_type, cloze_note_type, declared_note_type
+from ankigen.anki.notes import content_hash
 from ankigen.anki.package import package_bytes
-from ankigen.anki.stamps import Stamp
 from ankigen.checks.drafts import live_cards
-from ankigen.checks.notetypes import deck_types
 from ankigen.checks.rules import check_deck, lost_lock_problem
 from ankigen.commands.build import (
     BuildResult,
@@ -52,7 +51,9 @@ from ankigen.release.changelog import (
     read_manifest,
     released_cards,
 )
+from ankigen.release.typechanges import broken_types, restyled, type_stamps
 from ankigen.release.versions import PARTS, bump, write_version
+from ankigen.render.card import RenderedCard
 from ankigen.source.config import DeckConfig, load_config, version_key
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.util.atomic import atomic_write_bytes
@@ -199,6 +200,7 @@ def _release(
             release=stamped_by(changes, manifest),
         )
         built = read_lock(cards_dir / LOCK_FILE)
+        _same_cards(cards_dir, built, live_cards(cards))  # no file changed meanwhile
         schemas = {"basic": built.schema, "cloze": built.cloze_schema}
         schemas.update((name, declared.schema) for name, declared in built.types.items())
         styles = {kind: stamp.hash for kind, stamp in type_stamps(built).items() if stamp}
@@ -222,6 +224,28 @@ def _release(
         raise
     journal.finish(cards_dir)
     return ReleaseResult(result, changes, changelog)
+
+
+def _same_cards(cards_dir: Path, built: Lock, judged: Sequence[RenderedCard]) -> None:
+    """The release was judged on ``judged``; the package it built must hold those very cards
+    (an editor's autosave, a ``git checkout`` in another window, may change a file while a
+    release runs). Else ``AnkigenError``, and the release is undone."""
+    digests = {card.id: content_hash(card) for card in judged}
+    moved = sorted(
+        set(digests) ^ set(built.cards)
+        | {i for i in digests if i in built.cards and built.cards[i].hash != digests[i]}
+    )
+    if moved:
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(cards_dir),
+                    1,
+                    f"card files changed while the release ran ({', '.join(moved[:5])}): "
+                    "nothing was released; run the release again",
+                )
+            ]
+        )
 
 
 def stamped_by(changes: ReleaseChanges, last: ReleaseManifest) -> Release:
@@ -253,7 +277,7 @@ def _judged(
 ) -> ReleaseChanges:
     """The changes a release of ``current`` makes, once they are known to fit (else
     ``AnkigenError`` with the command that fits)."""
-    broken = _broken(config, manifest, lock)
+    broken = broken_types(config, manifest, lock)
     changes = compare(manifest, current, config.version, config.retired)
     changes = replace(changes, restyled=tuple(restyled(config, manifest, lock)))
     new_version = target_version(config, manifest, part, changes, broken)
@@ -390,52 +414,6 @@ def _empty_problem(config: DeckConfig, part: str | None, changes: ReleaseChanges
 
 def _listed(ids: list[str]) -> str:
     return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-
-
-def _broken(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[str]:
-    """The note types (by kind) whose schema differs from the last release's: their
-    learners' notes would stop updating."""
-    shipped = manifest.schemas or {"basic": lock.schema or "", "cloze": lock.cloze_schema or ""}
-    if not manifest.schemas:
-        shipped.update((name, declared.schema) for name, declared in lock.types.items())
-    now = {"basic": basic_note_type(config.note_type_id, config.name).schema_hash()}
-    if config.cloze_note_type_id is not None:
-        now["cloze"] = cloze_note_type(config.cloze_note_type_id, config.name).schema_hash()
-    for name, declared in config.note_types.items():  # a schema is the same whatever the CSS
-        now[name] = declared_note_type(declared, config.name).schema_hash()
-    return [kind for kind, schema in now.items() if shipped.get(kind) not in (None, "", schema)]
-
-
-def type_stamps(lock: Lock) -> dict[str, Stamp | None]:
-    """The stamp of each note type of the lock, by kind."""
-    stamps = {"basic": lock.note_type, "cloze": lock.cloze_note_type}
-    stamps.update((name, declared.stamp) for name, declared in lock.types.items())
-    return stamps
-
-
-def restyled(config: DeckConfig, manifest: ReleaseManifest, lock: Lock) -> list[str]:
-    """The note types whose look (template text, CSS) differs from the last release's,
-    by kind. A record without ``styles`` (an older ankigen's) knows them from the lock,
-    where a note type stamped after the release counts as changed."""
-    if manifest.version is None:
-        return []
-    types, problems = deck_types(config)
-    if any(problem.is_error for problem in problems):
-        return []  # the build reports them
-    specs = [types.basic, *([types.cloze] if types.cloze else []), *types.declared.values()]
-    stamps = type_stamps(lock)
-    found = []
-    for spec in specs:
-        before = manifest.styles.get(spec.kind)
-        if before is None:
-            stamp = stamps.get(spec.kind)
-            if stamp is None:
-                continue  # not in the last release's package: its cards are new
-            since = manifest.time
-            before = stamp.hash if since is not None and stamp.mod <= since else None
-        if before != spec.content_hash():
-            found.append(spec.kind)
-    return found
 
 
 def _preflight(cards_dir: Path) -> tuple[DeckConfig, ReleaseManifest, Lock]:
