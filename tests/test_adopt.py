@@ -5,10 +5,12 @@ one card edited and released: exactly that note updated. And bad input: messages
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ankigen.cli import main
 from ankigen.commands.build import build
@@ -187,3 +189,40 @@ def test_a_genanki_package_adopted_builds_to_nothing_new_and_a_release_updates_o
         assert len(review_log(col)) == reviews and type_names(col) == types
     finally:
         col.close()
+
+
+def test_a_card_removed_from_an_adopted_deck_retires_the_learners_own_note(tmp_path, runner):
+    """Its tombstone keeps the note's GUID and note type: the learner's note says it was
+    retired, and no new note appears."""
+    author = make_author_collection(tmp_path / "author")
+    package = export(author, tmp_path / "physics.apkg", legacy=False)
+    author.close()
+    (tmp_path / "learner").mkdir()
+    col = learner(tmp_path / "learner", package, studied=4)
+    try:
+        cards, _ = _adopt_build_import(tmp_path, runner, package, col)
+        gone = cards / "AD" / "AD0001.md"
+        guid = yaml.safe_load(gone.read_text().split("---")[1])["guid"]
+        gone.unlink()
+        before, types = note_state(col), type_names(col)
+        released = release(cards, tmp_path / "out", "major", now=T2)
+        log = import_package(col, released.build.output)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+        assert type_names(col) == types and set(note_state(col)) == set(before)
+        (nid,) = [n for n in col.find_notes("") if col.get_note(n).guid == guid]
+        assert "Retired in version 2.0.0" in " ".join(col.get_note(nid).fields)
+    finally:
+        col.close()
+
+
+def test_a_changed_guid_is_refused(tmp_path, runner, monkeypatch):
+    author = make_author_collection(tmp_path / "author")
+    package = export(author, tmp_path / "physics.apkg", legacy=False)
+    author.close()
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["adopt", str(package), "--cards", "cards"]).exit_code == 0
+    card = tmp_path / "cards" / "AD" / "AD0001.md"
+    card.write_text(re.sub(r"(?m)^guid: .+$", "guid: abcdef", card.read_text()))
+    result = runner.invoke(main, ["check", "--cards", "cards"])
+    assert result.exit_code == 1
+    assert "card AD0001 was built with `guid: " in result.stderr

@@ -54,6 +54,7 @@ LOCK_FORMAT = 4  # 4: the deck's and note type's ids, which every note's identit
 READABLE_FORMATS = (1, 2, 3, 4)
 SHOWN_IDS = 5  # a summary names at most this many ids of each kind
 
+
 @dataclass(frozen=True)
 class TypeStamp:
     """A declared note type's stamp, its schema digest, and its id when last built."""
@@ -174,6 +175,7 @@ def parse_lock(text: str, shown: str) -> Lock:
                     read_clozes(entry, card_id),
                     str(entry.get("type", "")),
                     str(entry.get("deck", "")),
+                    str(entry.get("guid", "")),
                 )
                 for card_id, entry in entries.items()
             },
@@ -186,15 +188,14 @@ def parse_lock(text: str, shown: str) -> Lock:
                     read_clozes(entry, card_id),
                     str(entry.get("type", "")),
                     str(entry.get("deck", "")),
+                    str(entry.get("guid", "")),
                     retired_in=str(entry["retired_in"]),
                 )
                 for card_id, entry in data.get("retired", {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
-            cloze_note_type=(
-                read_stamp(cloze_type, "cloze_note_type") if cloze_type else None
-            ),
+            cloze_note_type=(read_stamp(cloze_type, "cloze_note_type") if cloze_type else None),
             cloze_schema=None if cloze_schema is None else str(cloze_schema),
             deck_id=None if deck_id is None else whole(deck_id, "deck_id"),
             note_type_id=None if note_type_id is None else whole(note_type_id, "note_type_id"),
@@ -249,7 +250,7 @@ def update_lock(
     ids: tuple[int, int, int | None] | None = None,
     release: Release | None = None,
     types: dict[str, tuple[str, str, int]] | None = None,
-    kinds: dict[str, tuple[str, str]] | None = None,
+    kinds: dict[str, tuple[str, str, str]] | None = None,
 ) -> tuple[Lock, LockChanges]:
     """The lock for the current sources: new times for what changed, old ones for the rest.
 
@@ -265,7 +266,8 @@ def update_lock(
     last release: Anki 2.1.55 to 24.11 give a note the time a learner imported it, so only
     a stamp taken at the release is later than any import of an earlier package.
     ``types``: the declared note types of the package (name → digest, schema, id);
-    ``kinds``: each card's declared type ("" when built in) and subdeck ("" for the deck).
+    ``kinds``: each card's declared type ("" when built in), subdeck ("" for the deck) and
+    GUID as given ("" derived).
     """
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards, (added, changed, restored) = _stamp_cards(
@@ -321,7 +323,7 @@ def _stamp_cards(
     now: int,
     titles: dict[str, str],
     clozes: dict[str, tuple[int, ...]],
-    kinds: dict[str, tuple[str, str]],
+    kinds: dict[str, tuple[str, str, str]],
 ) -> tuple[dict[str, CardStamp], tuple[list[str], list[str], list[str]]]:
     """Each current card's stamp, and the ids added, changed and restored since ``lock``."""
     cards: dict[str, CardStamp] = {}
@@ -334,18 +336,20 @@ def _stamp_cards(
         digest, title = card_hashes[card_id], titles.get(card_id, "")
         old = lock.cards.get(card_id) or lock.retired.get(card_id)
         numbers = clozes.get(card_id, ())
-        kind, deck = kinds.get(card_id, ("", ""))
+        kind, deck, guid = kinds.get(card_id, ("", "", ""))
         if old is None:
-            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers, kind, deck)
+            cards[card_id] = CardStamp(digest, now, next_note_id, title, numbers, kind, deck, guid)
             next_note_id += NOTE_ID_STEP
             added.append(card_id)
         elif card_id in lock.retired or old.hash != digest or old.clozes != numbers:
             mod = max(now, old.mod + 1)
-            cards[card_id] = CardStamp(digest, mod, old.note_id, title, numbers, kind, deck)
+            cards[card_id] = CardStamp(digest, mod, old.note_id, title, numbers, kind, deck, guid)
             (restored if card_id in lock.retired else changed).append(card_id)
         else:
-            same = (old.title, old.kind, old.deck) == (title, kind, deck)
-            cards[card_id] = old if same else replace(old, title=title, kind=kind, deck=deck)
+            same = (old.title, old.kind, old.deck, old.guid) == (title, kind, deck, guid)
+            cards[card_id] = (
+                old if same else replace(old, title=title, kind=kind, deck=deck, guid=guid)
+            )
     return cards, (added, changed, restored)
 
 
@@ -380,6 +384,7 @@ def _retire(
             old.clozes,
             old.kind,
             old.deck,
+            old.guid,
             retired_in=retired_in,
         )
     return retired, reworded
@@ -421,6 +426,8 @@ def card_entry(card_id: str, stamp: CardStamp) -> str:
         clozes += f', "type": {_encode(stamp.kind)}'
     if stamp.deck:
         clozes += f', "deck": {_encode(stamp.deck)}'
+    if stamp.guid:
+        clozes += f', "guid": {_encode(stamp.guid)}'
     return (
         f'    {json.dumps(card_id)}: {{"hash": {_encode(stamp.hash)}, "mod": {stamp.mod:d}, '
         f'"note_id": {stamp.note_id:d}, "title": {_encode(stamp.title)}{clozes}}}'
@@ -467,6 +474,7 @@ def format_lock(lock: Lock) -> str:
             | ({"clozes": list(s.clozes)} if s.clozes else {})
             | ({"type": s.kind} if s.kind else {})
             | ({"deck": s.deck} if s.deck else {})
+            | ({"guid": s.guid} if s.guid else {})
         )
         for card_id, s in sorted(lock.retired.items())
     ]

@@ -328,8 +328,12 @@ def tombstone_note(
     kind = tomb.kind or kind_of_note(tomb.clozes)
     spec = next((s for s in declared if s.kind == kind), None)
     ords = card_ords(tomb.clozes)
+    if spec is not None and spec.field_names[:2] != ("ID", "Title"):  # its own fields only:
+        fields = fields[2:]  # the notice in the first two, the others empty
+        if len(spec.fields) == 1:
+            fields = ("".join(fields),)
     if spec is not None:  # a declared type's note: its own fields empty
-        fields = fields + ("",) * (len(spec.fields) - len(fields))
+        fields = (fields + ("",) * (len(spec.fields) - len(fields)))[: len(spec.fields)]
         if not tomb.clozes:
             ords = spec.ords_for(fields) or (0,)
     category = card_id.rstrip("0123456789")
@@ -344,6 +348,7 @@ def tombstone_note(
         kind=kind,
         deck_id=decks.place(tomb.deck or config.card_deck(category, "")),
         card_ords=ords,
+        guid=tomb.guid,
     )
 
 

@@ -31,6 +31,7 @@ class CardStamp(Stamp):
     clozes: tuple[int, ...] = ()  # a cloze card's deletion numbers; empty for a basic card
     kind: str = ""  # a declared note type's name (deck.yaml ``note_types``); "" built in
     deck: str = ""  # its subdeck below the deck when last built; "" the deck itself
+    guid: str = ""  # its GUID as the card gives it (``guid:``, an adopted note's); "" derived
 
 
 @dataclass(frozen=True)

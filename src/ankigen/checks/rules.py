@@ -188,7 +188,10 @@ def stamp_lock(
         ids=(config.deck_id, config.note_type_id, config.cloze_note_type_id),
         release=release,
         types={spec.kind: (spec.content_hash(), spec.schema_hash(), spec.id) for spec in declared},
-        kinds={card.id: (card.kind if card.kind in names else "", card.deck) for card in cards},
+        kinds={
+            card.id: (card.kind if card.kind in names else "", card.deck, card.guid)
+            for card in cards
+        },
     )
 
 
@@ -270,6 +273,11 @@ def note_kind_problems(lock: Lock, cards: Sequence[RenderedCard], lock_shown: st
     for card in cards:
         old = lock.cards.get(card.id) or lock.retired.get(card.id)  # a restored card too
         if old is None:
+            continue
+        if old.guid != card.guid:
+            problems.append(
+                guid_problem(card, old.guid, lock.card_lines.get(card.id, 1), lock_shown)
+            )
             continue
         was = old.kind or kind_of_note(old.clozes)
         if was == card.kind and not old.clozes:
@@ -376,3 +384,15 @@ def declared_identity_problems(config: DeckConfig, lock: Lock, lock_shown: str) 
                 )
             )
     return problems
+
+
+def guid_problem(card: RenderedCard, was: str, line: int, lock_shown: str) -> Problem:
+    """A built card whose ``guid:`` changed: learners' Anki matches its note by the GUID."""
+    before = f"`guid: {was}`" if was else "no `guid:`"
+    return Problem(
+        card.shown,
+        1,
+        f"card {card.id} was built with {before} ({lock_shown}:{line}): learners' Anki "
+        "matches the note by its GUID, and another would give every learner a second copy; "
+        f"put {before} back",
+    )
