@@ -58,3 +58,18 @@ def test_a_package_given_to_import_is_named_as_one(tmp_path, runner, monkeypatch
         "existing deck is not built yet): import the package into Anki itself, or give "
         "`ankigen import` the page the questions came from"
     )
+
+
+def test_code_in_every_form_and_link_addresses_are_never_taken_for_prose(
+    cards, runner, monkeypatch
+):
+    """Indented code, HTML <code> and <pre>, R's a[[i]], a fenced {{c1::x}}: no warning; TeX
+    in a link's text and in a list item's continuation is prose, and warned about."""
+    source = Path(__file__).parent / "fixtures" / "prose-false-positives.md"
+    (cards / "ML" / "ML0099-fp.md").write_text(source.read_text(encoding="utf-8"))
+    monkeypatch.chdir(cards.parent)
+    result = runner.invoke(main, ["check"])
+    warned = [
+        line.split(": warning: ")[0] for line in result.stderr.splitlines() if "warning" in line
+    ]
+    assert warned == ["cards/ML/ML0099-fp.md:13:71", "cards/ML/ML0099-fp.md:19:35"], result.stderr

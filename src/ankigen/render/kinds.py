@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ankigen.errors import Problem
 from ankigen.render.cloze import HUGE, MAX_CLOZE, OPEN, ClozeField
+from ankigen.render.prose import mask_code
 from ankigen.source.layout import BASIC, CLOZE
 from ankigen.source.validate import CardSource, Section
 
@@ -187,7 +188,7 @@ def deletion_problems(field: ClozeField, section: Section, shown: str) -> list[P
 def _stray_deletions(card: CardSource) -> list[Problem]:
     """A ``{{c1::…}}`` in a basic card: Anki shows it as typed, braces and all."""
     for section in card.sections.values():
-        found = OPEN.search(section.text)
+        found = OPEN.search(mask_code(section.text))  # in code, a deletion is meant as typed
         if found:
             return [
                 Problem.warning(

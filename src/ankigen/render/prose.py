@@ -26,7 +26,11 @@ from ankigen.source.validate import Section
 
 BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 LOOKALIKE = re.compile(r"\{\{(\s*)([cC])(\s*)(\d+)(\s*)(::?)(?!:)")
-WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+)\]\](?![(\[])")
+# not after a name or a closing bracket: ``a[[i]]`` in R, ``x[0][[1]]``, are code
+WIKI = re.compile(r"(?<![\w\])])(!?)\[\[([^\[\]\n]+)\]\](?![(\[])")
+HTML_CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+LINK_TARGET = re.compile(r"\]\([^)\n]*\)")  # a Markdown link's or image's destination
+LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 MAX_SHOWN = 60
 
 
@@ -62,11 +66,15 @@ def _blank(text: str) -> str:
 
 
 def mask_code(text: str) -> str:
-    """``text`` with fenced code blocks and code spans blanked out."""
+    """``text`` with code blanked out: fenced and indented code blocks, code spans, HTML
+    ``<pre>`` and ``<code>``, and link destinations (addresses are no prose)."""
     out: list[str] = []
     fence: str | None = None
+    indented = False
+    previous = ""  # the last line that was not blank
     for line in text.splitlines(keepends=True):
         opened = FENCE_OPEN.match(line)
+        blank = not line.strip()
         if fence is not None:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
                 fence = None
@@ -74,10 +82,32 @@ def mask_code(text: str) -> str:
         elif opened:
             fence = opened.group(1)
             out.append(_blank(line))
+        elif _indented_code(line, blank, indented, previous, out):
+            indented = True
+            out.append(_blank(line))
         else:
+            indented = indented and blank
             out.append(line)
+        if not blank:
+            previous = line
     masked = "".join(out)
+    masked = HTML_CODE.sub(lambda m: _blank(m.group(0)), masked)
+    masked = LINK_TARGET.sub(lambda m: _blank(m.group(0)), masked)
     return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", lambda m: _blank(m.group(0)), masked, flags=re.S)
+
+
+def _indented_code(
+    line: str, blank: bool, indented: bool, previous: str, out: list[str]
+) -> bool:
+    """Whether ``line`` belongs to an indented code block (four spaces or a tab, after a
+    blank line, and not the continuation of a list item)."""
+    if blank or not line.startswith(("    ", "\t")):
+        return False
+    if indented:
+        return True
+    after_blank = not out or not out[-1].strip()
+    in_list = bool(LIST_ITEM.match(previous)) or previous.startswith((" ", "\t"))
+    return after_blank and not in_list
 
 
 MATH = re.compile(
