@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ankigen.anki.lockvalues import (
     NOTE_ID_STEP,
@@ -166,32 +167,12 @@ def parse_lock(text: str, shown: str) -> Lock:
         entries = data["cards"]
         lock = Lock(
             note_type=read_stamp(note_type, "note_type") if note_type else None,
-            cards={
-                str(card_id): CardStamp(
-                    str(entry["hash"]),
-                    read_mod(entry, card_id),
-                    read_note_id(entry, card_id),
-                    str(entry.get("title", "")),
-                    read_clozes(entry, card_id),
-                    str(entry.get("type", "")),
-                    str(entry.get("deck", "")),
-                    str(entry.get("guid", "")),
-                )
-                for card_id, entry in entries.items()
-            },
+            cards={str(i): _card_stamp(str(i), entry) for i, entry in entries.items()},
             retired={
-                str(card_id): RetiredStamp(
-                    str(entry["hash"]),
-                    read_mod(entry, card_id),
-                    read_note_id(entry, card_id),
-                    str(entry["title"]),
-                    read_clozes(entry, card_id),
-                    str(entry.get("type", "")),
-                    str(entry.get("deck", "")),
-                    str(entry.get("guid", "")),
-                    retired_in=str(entry["retired_in"]),
+                str(i): RetiredStamp(
+                    *_stamp_values(str(i), entry), retired_in=str(entry["retired_in"])
                 )
-                for card_id, entry in data.get("retired", {}).items()
+                for i, entry in data.get("retired", {}).items()
             },
             version=None if version is None else str(version),
             schema=None if schema is None else str(schema),
@@ -266,8 +247,7 @@ def update_lock(
     last release: Anki 2.1.55 to 24.11 give a note the time a learner imported it, so only
     a stamp taken at the release is later than any import of an earlier package.
     ``types``: the declared note types of the package (name → digest, schema, id);
-    ``kinds``: each card's declared type ("" when built in), subdeck ("" for the deck) and
-    GUID as given ("" derived).
+    ``kinds``: each card's declared type, subdeck and GUID as given ("" for none).
     """
     digest_tombstone = tombstone_hash or (lambda card_id, title, retired_in: "")
     cards, (added, changed, restored) = _stamp_cards(
@@ -480,3 +460,24 @@ def format_lock(lock: Lock) -> str:
     ]
     lines += ["  },", '  "retired": {', ",\n".join(tombstones), "  }", "}", ""]
     return "\n".join(line for line in lines if line != "") + "\n"
+
+
+StampValues = tuple[str, int, int, str, tuple[int, ...], str, str, str]
+
+
+def _stamp_values(card_id: str, entry: dict[str, Any]) -> StampValues:
+    """A card's (or tombstone's) stamp values from its entry, checked (``lockvalues``)."""
+    return (
+        str(entry["hash"]),
+        read_mod(entry, card_id),
+        read_note_id(entry, card_id),
+        str(entry["title"] if "retired_in" in entry else entry.get("title", "")),
+        read_clozes(entry, card_id),
+        str(entry.get("type", "")),
+        str(entry.get("deck", "")),
+        str(entry.get("guid", "")),
+    )
+
+
+def _card_stamp(card_id: str, entry: dict[str, Any]) -> CardStamp:
+    return CardStamp(*_stamp_values(card_id, entry))

@@ -18,7 +18,7 @@ import yaml
 
 from ankigen.errors import AnkigenError, Problem, display_path
 from ankigen.scrape.cardfile import card_path
-from ankigen.source.config import CATEGORY_PREFIX
+from ankigen.source.config import CATEGORY_PREFIX, MAX_NAME
 from ankigen.source.controls import CONTROL
 from ankigen.source.ids import fresh_ids
 from ankigen.source.layout import DECK_FILE
@@ -119,8 +119,14 @@ def example_card(prefix: str) -> tuple[Path, str]:
 def plan_init(root: Path, name: str | None, categories: dict[str, str]) -> NewDeck:
     """What ``ankigen init`` writes in ``root``; ``AnkigenError`` naming every file in the
     way when there is a deck there already (then nothing is written)."""
-    if name is not None and (not name.strip() or "::" in name or CONTROL.search(name)):
-        raise InitUsage("--name must be one line of text without '::'")
+    if name is not None and (
+        not name.strip()
+        or "::" in name
+        or CONTROL.search(name)
+        or len(name.strip()) > MAX_NAME
+        or any(char in name for char in "\n\r\t")
+    ):
+        raise InitUsage(f"--name must be one line of text without '::', at most {MAX_NAME} long")
     deck_name = name.strip() if name is not None else default_name(root)
     cards = root / CARDS
     problems = _in_the_way(root, cards)
@@ -206,8 +212,7 @@ def next_steps(deck: NewDeck, shown_root: str) -> list[str]:
         *go,
         '  ankigen new "Your first question"   a card skeleton, a draft until you delete '
         "its `draft: true` line",
-        "  ankigen preview                     every card as Anki shows it (ankigen serve: "
-        "live)",
+        "  ankigen preview                     every card as Anki shows it (ankigen serve: live)",
         "  ankigen build                       output/…-dev.apkg, to import into your own "
         "Anki and try",
         f"  ankigen release                     release {FIRST_VERSION} to learners",

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ankigen.commands.preview import MATHJAX_CDN, is_url, local_mathjax
 from ankigen.commands.serve import LivePreview
+from ankigen.errors import AnkigenError, Problem, display_path
 
 HOST = "127.0.0.1"
 MATHJAX_PREFIX = "/mathjax/"
@@ -39,6 +40,17 @@ def served_mathjax(mathjax: str | None) -> tuple[str, Path | None]:
     if is_url(mathjax):
         return mathjax, None
     script = local_mathjax(mathjax).resolve()
+    if script.suffix != ".js":  # only a MathJax copy is served, never another folder
+        raise AnkigenError(
+            [
+                Problem(
+                    display_path(Path(mathjax)),
+                    1,
+                    "is no MathJax script or folder: give "
+                    "the folder `npm install mathjax@3` made (node_modules/mathjax)",
+                )
+            ]
+        )
     given = Path(mathjax).resolve()
     root = given if given.is_dir() else script.parent
     return MATHJAX_PREFIX + quote(script.relative_to(root).as_posix()), root

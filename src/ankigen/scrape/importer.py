@@ -21,6 +21,7 @@ from ankigen.source.config import load_config
 from ankigen.source.controls import control_problems
 from ankigen.source.load import discover, read_card
 from ankigen.util.atomic import atomic_write_bytes
+from ankigen.util.files import read_regular
 
 STDIN = "-"
 STDIN_SHOWN = "<stdin>"
@@ -89,15 +90,21 @@ PACKAGE_GIVEN = (
     "`ankigen import` the page the questions came from"
 )
 
+MAX_LISTING_BYTES = 64 << 20  # a saved page of a few thousand questions is a few MB
+TOO_BIG = f"over {MAX_LISTING_BYTES >> 20} MiB: no listing page is that big; is it the right file?"
+
+
 def read_listing(listing: str, stdin: BinaryIO) -> tuple[str, str]:
     """The listing's text and the name to show for it; ``-`` reads standard input."""
     if listing == STDIN:
-        shown, data = STDIN_SHOWN, stdin.read()
+        shown, data = STDIN_SHOWN, stdin.read(MAX_LISTING_BYTES + 1)
+        if len(data) > MAX_LISTING_BYTES:
+            raise AnkigenError([Problem(shown, 1, TOO_BIG)])
     else:
         path = Path(listing)
         shown = display_path(path)
         try:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_LISTING_BYTES, "a listing")
         except OSError as exc:
             raise AnkigenError(
                 [Problem(shown, 1, f"cannot read listing: {exc.strerror or exc}")]

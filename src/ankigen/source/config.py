@@ -52,6 +52,7 @@ OPTIONAL = (
     "css",
 )
 LINED = ("deck_id", "note_type_id", "cloze_note_type_id", "css")  # keys messages point at
+MAX_NAME = 100  # a deck's name, which its package files are named after
 FOLDERS = "folders"  # ``subdecks: folders``: each card in the deck of its folder
 
 
@@ -125,6 +126,8 @@ def load_config(cards_dir: Path) -> DeckConfig:
     name = _string(values, "name", problem)
     if name is not None and "::" in name:
         problem("name", "name must not contain '::' (Anki reads it as a parent deck)")
+    if name is not None and (len(name) > MAX_NAME or "\n" in name):
+        problem("name", f"name must be one line of at most {MAX_NAME} characters (it names files)")
     version = _version(values, problem)
     description = "" if values.get("description") is None else values["description"]
     if not isinstance(description, str):
