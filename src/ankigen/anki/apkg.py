@@ -114,7 +114,7 @@ def read_package(path: Path) -> PackageContents:
         if layout is None:
             raise fail("it holds no collection")
         db_path = Path(work) / "collection.db"
-        _unpack(archive, layout, db_path, fail)
+        unpack(archive, layout, db_path, fail)
         try:
             with closing(sqlite3.connect(db_path)) as db:
                 if layout.endswith("b"):
@@ -138,7 +138,7 @@ def read_package(path: Path) -> PackageContents:
     return PackageContents(note_types, notes)
 
 
-def _unpack(
+def unpack(
     archive: zipfile.ZipFile, layout: str, target: Path, fail: Callable[[str], AnkigenError]
 ) -> None:
     """Stream the collection ``layout`` of ``archive`` to ``target``, decompressed (zstd for
@@ -197,15 +197,15 @@ def _note_types_schema11(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:
 def _note_types_schema18(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:
     note_types = {}
     for ntid, name, mod, config in db.execute("select id, name, mtime_secs, config from notetypes"):
-        settings = _protobuf(config)
+        settings = protobuf(config)
         fields = tuple(
-            (fname, _int64(_protobuf(fconfig).get(9)))  # FieldConfig.id = 9
+            (fname, int64(protobuf(fconfig).get(9)))  # FieldConfig.id = 9
             for fname, fconfig in db.execute(
                 "select name, config from fields where ntid = ? order by ord", (ntid,)
             )
         )
         templates = tuple(
-            (tname, _int64(_protobuf(tconfig).get(8)))  # TemplateConfig.id = 8
+            (tname, int64(protobuf(tconfig).get(8)))  # TemplateConfig.id = 8
             for tname, tconfig in db.execute(
                 "select name, config from templates where ntid = ? order by ord", (ntid,)
             )
@@ -223,16 +223,17 @@ def _note_types_schema18(db: sqlite3.Connection) -> dict[int, NoteTypeInfo]:
     return note_types
 
 
-def _int64(value: int | bytes | None) -> int | None:
+def int64(value: int | bytes | None) -> int | None:
     """A protobuf ``int64`` read as an unsigned varint, back to its sign."""
     if not isinstance(value, int):
         return None
     return value - 2**64 if value >= 2**63 else value
 
 
-def _protobuf(data: bytes) -> dict[int, int | bytes]:
-    """The top-level scalar fields of a protobuf message (last value wins), by field number."""
-    values: dict[int, int | bytes] = {}
+def protobuf_fields(data: bytes) -> list[tuple[int, int | bytes]]:
+    """Every top-level field of a protobuf message, repeated ones each time, in order:
+    varints as numbers, length-delimited ones as bytes (fixed-width ones skipped)."""
+    found: list[tuple[int, int | bytes]] = []
     i = 0
 
     def varint() -> int:
@@ -250,15 +251,18 @@ def _protobuf(data: bytes) -> dict[int, int | bytes]:
         key = varint()
         number, wire = key >> 3, key & 7
         if wire == 0:
-            values[number] = varint()
+            found.append((number, varint()))
         elif wire == 2:
             length = varint()
-            values[number] = data[i : i + length]
+            found.append((number, data[i : i + length]))
             i += length
-        elif wire == 1:
-            i += 8
-        elif wire == 5:
-            i += 4
+        elif wire in (1, 5):
+            i += 8 if wire == 1 else 4
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")
-    return values
+    return found
+
+
+def protobuf(data: bytes) -> dict[int, int | bytes]:
+    """The top-level scalar fields of a protobuf message (last value wins), by field number."""
+    return dict(protobuf_fields(data))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ankigen.anki.apkg import LAYOUTS, UNREADABLE, _int64, _protobuf, _unpack
+from ankigen.anki.apkg import LAYOUTS, UNREADABLE, int64, protobuf, protobuf_fields, unpack
 from ankigen.errors import AnkigenError, Problem, display_path
 
 MAX_MEDIA_BYTES = 512 << 20  # all media files together, unpacked
@@ -112,7 +112,7 @@ def read_whole(path: Path) -> WholePackage:
         if layout is None:
             raise fail("it holds no collection")
         db_path = Path(work) / "collection.db"
-        _unpack(archive, layout, db_path, fail)
+        unpack(archive, layout, db_path, fail)
         try:
             with closing(sqlite3.connect(db_path)) as db:
                 newest = layout.endswith("b")
@@ -182,9 +182,9 @@ def _id(value: Any) -> int | None:
 def _types18(db: sqlite3.Connection) -> dict[int, WholeType]:
     types = {}
     for ntid, name, mod, config in db.execute("select id, name, mtime_secs, config from notetypes"):
-        settings = _protobuf(config)
+        settings = protobuf(config)
         fields = tuple(
-            WholeField(str(fname), _int64(_protobuf(fconfig).get(9)), int(ord_))
+            WholeField(str(fname), int64(protobuf(fconfig).get(9)), int(ord_))
             for ord_, fname, fconfig in db.execute(
                 "select ord, name, config from fields where ntid = ? order by ord", (ntid,)
             )
@@ -193,9 +193,9 @@ def _types18(db: sqlite3.Connection) -> dict[int, WholeType]:
         for tname, tconfig in db.execute(
             "select name, config from templates where ntid = ? order by ord", (ntid,)
         ):
-            parts = _protobuf(tconfig)  # TemplateConfig: q_format 1, a_format 2, id 8
+            parts = protobuf(tconfig)  # TemplateConfig: q_format 1, a_format 2, id 8
             templates.append(
-                WholeTemplate(str(tname), _int64(parts.get(8)), _text(parts, 1), _text(parts, 2))
+                WholeTemplate(str(tname), int64(parts.get(8)), _text(parts, 1), _text(parts, 2))
             )
         types[int(ntid)] = WholeType(
             id=int(ntid),
@@ -268,40 +268,8 @@ def _media_entries(raw: bytes) -> list[str]:
 
     data = zstandard.ZstdDecompressor().stream_reader(raw).read(64 << 20)
     names = []
-    for number, value in _fields(data):
+    for number, value in protobuf_fields(data):
         if number == 1 and isinstance(value, bytes):  # MediaEntries.entries
-            entry = _protobuf(value)  # MediaEntry: name 1, size 2, sha1 3
+            entry = protobuf(value)  # MediaEntry: name 1, size 2, sha1 3
             names.append(_text(entry, 1))
     return names
-
-
-def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    """Every top-level field of a protobuf message, repeated ones each time, in order."""
-    found: list[tuple[int, int | bytes]] = []
-    i = 0
-
-    def varint() -> int:
-        nonlocal i
-        shift = result = 0
-        while True:
-            byte = data[i]
-            i += 1
-            result |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return result
-            shift += 7
-
-    while i < len(data):
-        key = varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            found.append((number, varint()))
-        elif wire == 2:
-            length = varint()
-            found.append((number, data[i : i + length]))
-            i += length
-        elif wire in (1, 5):
-            i += 8 if wire == 1 else 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-    return found

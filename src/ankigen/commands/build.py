@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -229,32 +230,24 @@ def build(
     """Build the deck in ``cards_dir`` into ``out_dir`` (``_build``), holding the cards
     folder's write lock, after undoing a release that did not finish (``release.journal``).
     A ``release`` holds that lock itself and calls this within it."""
+    run = partial(
+        _build,
+        cards_dir,
+        out_dir,
+        now=now,
+        frozen=frozen,
+        strict=strict,
+        use_cache=use_cache,
+        progress=progress,
+        read_all=read_all,
+    )
     if release is not None:
-        return _build(
-            cards_dir,
-            out_dir,
-            now=now,
-            frozen=frozen,
-            strict=strict,
-            use_cache=use_cache,
-            progress=progress,
-            read_all=read_all,
-            release=release,
-        )
+        return run(release=release)
     with journal.writing(cards_dir, wait=True):
         undone = journal.recover(cards_dir)
         if undone:
             print(undone, file=sys.stderr)
-        return _build(
-            cards_dir,
-            out_dir,
-            now=now,
-            frozen=frozen,
-            strict=strict,
-            use_cache=use_cache,
-            progress=progress,
-            read_all=read_all,
-        )
+        return run()
 
 
 def _build(
