@@ -14,8 +14,8 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,10 +92,29 @@ class PackageContents:
     notes: dict[str, NoteInfo]
 
 
-def read_package(path: Path) -> PackageContents:
-    """Read ``path``; an unreadable, foreign, damaged or oversized file is an
-    ``AnkigenError`` naming it. Memory stays bounded whatever the file holds: the
-    collection streams to a temporary file, at most ``MAX_COLLECTION_BYTES``."""
+@dataclass(frozen=True)
+class Opened:
+    """A package opened for reading: its archive, the layout read, its collection database,
+    its member names, and how to fail naming it."""
+
+    archive: zipfile.ZipFile
+    layout: str
+    db: sqlite3.Connection
+    names: set[str]
+    fail: Callable[[str], AnkigenError]
+
+    @property
+    def newest(self) -> bool:
+        """Whether the collection is the zstd-compressed schema 18 one."""
+        return self.layout.endswith("b")
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Opened]:
+    """``path`` opened as a package (the newest layout it holds): its collection streamed to
+    a temporary file, at most ``MAX_COLLECTION_BYTES``, so memory stays bounded whatever the
+    file holds. What the ``with`` body cannot read there (a damaged or foreign table) is an
+    ``AnkigenError`` naming the file, as is a file that is no package."""
     shown = display_path(path)
 
     def fail(message: str) -> AnkigenError:
@@ -117,24 +136,28 @@ def read_package(path: Path) -> PackageContents:
         unpack(archive, layout, db_path, fail)
         try:
             with closing(sqlite3.connect(db_path)) as db:
-                if layout.endswith("b"):
-                    note_types = _note_types_schema18(db)
-                else:
-                    note_types = _note_types_schema11(db)
-                notes = {
-                    str(guid): NoteInfo(
-                        str(guid),
-                        int(mid),
-                        int(mod),
-                        tuple(str(flds).split("\x1f")),
-                        tuple(str(tags).split()),
-                    )
-                    for guid, mid, mod, tags, flds in db.execute(
-                        "select guid, mid, mod, tags, flds from notes order by id"
-                    )
-                }
+                yield Opened(archive, layout, db, names, fail)
         except UNREADABLE as exc:
             raise fail(f"unreadable collection ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def read_package(path: Path) -> PackageContents:
+    """The note types and notes of the package at ``path`` (``opened``)."""
+    with opened(path) as package:
+        db = package.db
+        note_types = _note_types_schema18(db) if package.newest else _note_types_schema11(db)
+        notes = {
+            str(guid): NoteInfo(
+                str(guid),
+                int(mid),
+                int(mod),
+                tuple(str(flds).split("\x1f")),
+                tuple(str(tags).split()),
+            )
+            for guid, mid, mod, tags, flds in db.execute(
+                "select guid, mid, mod, tags, flds from notes order by id"
+            )
+        }
     return PackageContents(note_types, notes)
 
 

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import stat
-import tempfile
 import zipfile
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ankigen.anki.apkg import LAYOUTS, UNREADABLE, int64, protobuf, protobuf_fields, unpack
-from ankigen.errors import AnkigenError, Problem, display_path
+from ankigen.anki.apkg import UNREADABLE, int64, opened, protobuf, protobuf_fields
+from ankigen.errors import AnkigenError
 
 MAX_MEDIA_BYTES = 512 << 20  # all media files together, unpacked
 CLOZE_MODEL = 1  # Anki's note type kind: a card per deletion number
@@ -94,38 +91,20 @@ class WholePackage:
 
 def read_whole(path: Path) -> WholePackage:
     """Read all of ``path``; a file that is no Anki package is an ``AnkigenError`` naming it."""
-    shown = display_path(path)
-
-    def fail(message: str) -> AnkigenError:
-        return AnkigenError([Problem(shown, 1, f"not an Anki package (.apkg): {message}")])
-
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise fail("not a regular file")
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile, *UNREADABLE) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip file"
-        raise fail(reason) from None
-    with archive, tempfile.TemporaryDirectory(prefix="ankigen-") as work:
-        names = set(archive.namelist())
-        layout = next((name for name in LAYOUTS if name in names), None)
-        if layout is None:
-            raise fail("it holds no collection")
-        db_path = Path(work) / "collection.db"
-        unpack(archive, layout, db_path, fail)
+    with opened(path) as package:
+        db, newest = package.db, package.newest
+        types = _types18(db) if newest else _types11(db)
+        decks = _decks18(db) if newest else _decks11(db)
+        notes = _notes(db)
         try:
-            with closing(sqlite3.connect(db_path)) as db:
-                newest = layout.endswith("b")
-                types = _types18(db) if newest else _types11(db)
-                decks = _decks18(db) if newest else _decks11(db)
-                notes = _notes(db)
-            media = _media(archive, names, newest)
+            media = _media(package.archive, package.names, newest)
         except AnkigenError:
             raise
-        except UNREADABLE as exc:
-            raise fail(f"unreadable collection ({type(exc).__name__}: {str(exc)[:200]})") from None
+        except UNREADABLE:
+            raise
         except Exception as exc:  # zstandard's errors on a damaged media map or file
-            raise fail(f"its media cannot be unpacked ({str(exc)[:200]})") from None
+            raise package.fail(f"its media cannot be unpacked ({str(exc)[:200]})") from None
+        layout = package.layout
     return WholePackage(types, notes, decks, media, layout)
 
 
