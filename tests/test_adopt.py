@@ -90,6 +90,9 @@ def test_an_adopted_deck_reaches_a_new_learner_whole(tmp_path, runner, collectio
     assert collection.card_count() == 12  # a reversed note makes 2, the 2-deletion cloze 2
     media = set((Path(collection.media.dir())).iterdir())
     assert any(p.suffix == ".wav" for p in media) and any(p.suffix == ".png" for p in media)
+    # an inline field stays inline: no <p> around a word a template may use in a sentence
+    fronts = {collection.get_note(n).fields[0] for n in collection.find_notes("")}
+    assert "What is Newton's second law?" in fronts
 
 
 def test_bad_input_is_a_message(tmp_path, runner):
@@ -226,3 +229,41 @@ def test_a_changed_guid_is_refused(tmp_path, runner, monkeypatch):
     result = runner.invoke(main, ["check", "--cards", "cards"])
     assert result.exit_code == 1
     assert "card AD0001 was built with `guid: " in result.stderr
+
+
+def test_a_failed_adoption_leaves_nothing_behind(tmp_path, runner):
+    """A note adopt cannot keep (an image missing from the package) fails the adoption,
+    and no half-written folder is left that would build as new notes."""
+    author = make_author_collection(tmp_path / "author")
+    note = author.new_note(author.models.by_name("Basic"))
+    note.fields[:] = ["Lost", '<img src="gone.png">']
+    author.add_note(note, author.decks.id(DECK))
+    package = export(author, tmp_path / "physics.apkg")
+    author.close()
+    cards = tmp_path / "cards"
+    result = runner.invoke(main, ["adopt", str(package), "--cards", str(cards)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "gone.png" in result.stderr
+    assert not cards.exists()
+
+
+def test_only_the_chosen_decks_notes_are_adopted(tmp_path, runner):
+    author = make_author_collection(tmp_path / "author")
+    other = author.decks.id("Elsewhere")
+    note = author.new_note(author.models.by_name("Basic"))
+    note.fields[:] = ["Not physics", "at all"]
+    author.add_note(note, other)
+    package = tmp_path / "all.apkg"
+    from anki.collection import ExportAnkiPackageOptions
+
+    author.export_anki_package(
+        out_path=str(package),
+        options=ExportAnkiPackageOptions(with_media=True),
+        limit=None,
+    )
+    author.close()
+    cards = tmp_path / "cards"
+    result = runner.invoke(main, ["adopt", str(package), "--cards", str(cards), "--deck", DECK])
+    assert result.exit_code == 0, result.output
+    texts = " ".join(p.read_text() for p in cards.rglob("*.md"))
+    assert "Not physics" not in texts and "Newton" in texts

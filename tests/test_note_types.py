@@ -414,8 +414,25 @@ def test_a_card_whose_template_front_shows_nothing_is_not_made(model_cards, tmp_
             "cards/tpl/rev.html:2: `{{/AddReverse}}` closes a section",
         ),
         ("<div>What is it?</div>\n", "cards/tpl/rev.html:1: the front names no field"),
+        (
+            "{{Answer}}<scr{{AddReverse}}ipt>x</scr{{AddReverse}}ipt>\n",
+            "cards/tpl/rev.html:1: a field inside a tag's name could make it any tag",
+        ),
+        (
+            '<a href="{{AddReverse}}">{{Answer}}</a>\n',
+            "cards/tpl/rev.html:1: a field in href= could load, link or run anything",
+        ),
     ],
-    ids=["script", "remote-image", "handler", "unclosed", "stray-close", "no-field"],
+    ids=[
+        "script",
+        "remote-image",
+        "handler",
+        "unclosed",
+        "stray-close",
+        "no-field",
+        "field-spells-a-tag",
+        "field-as-address",
+    ],
 )
 def test_an_authors_template_that_could_harm_or_break_is_an_error_at_its_line(
     model_cards, runner, monkeypatch, front, expected

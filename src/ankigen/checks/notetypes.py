@@ -145,8 +145,9 @@ def cardless_problems(cards: Sequence[RenderedCard], types: DeckTypes) -> list[P
         spec = types.declared.get(card.kind)
         if spec is None or card.clozes or spec.ords_for(note_fields(card)):
             continue
+        make = Problem.warning if card.guid else Problem  # an adopted note: learners have it
         problems.append(
-            Problem(
+            make(
                 card.shown,
                 1,
                 f"Anki would make no card of {card.id}: no template of note type {card.kind} "

@@ -68,11 +68,11 @@ def check_deck(
     now: int,
     strict: bool,
     release: Release | None = None,
+    adopting: bool = False,
 ) -> CheckedDeck:
-    """Check ``deck``, rendered from ``cards_dir``; ``now`` stamps what changed in the lock.
-
-    Raises ``AnkigenError`` with every problem found when any is an error, or when
-    ``strict`` and there are warnings.
+    """Check ``deck``, rendered from ``cards_dir``; ``now`` stamps what changed in the lock
+    (``adopting``: ``ankigen adopt`` seeds the lock from this check). Raises
+    ``AnkigenError`` with every problem when any is an error, or ``strict`` and warnings.
     """
     problems = [*deck.problems, *deck.checks, *stray_card_files(cards_dir)]
     config = deck.config
@@ -109,11 +109,9 @@ def check_deck(
     )
     lock_shown = display_path(lock_path)
     problems.extend(draft_problems(deck.drafts, deck.cards, lock, lock_shown, strict=strict))
-    problems.extend(identity_problems(config, lock, lock_shown))
-    problems.extend(declared_identity_problems(config, lock, lock_shown))
-    problems.extend(version_problems(config, released))
-    problems.extend(schema_problems(config, declared, released))
-    problems.extend(cardless_problems(deck.cards, types))
+    problems.extend(
+        _deck_problems(config, lock, released, (types, declared), deck.cards, adopting)
+    )
     # what comparing the sources with the lock finds: once the new lock is written, it goes
     against_lock = note_kind_problems(lock, deck.cards, lock_shown)
     against_lock += moved_card_problems(deck.cards, released, config)
@@ -141,6 +139,31 @@ def check_deck(
         released=released,
         drafts=draft_names(deck.drafts),
     )
+
+
+def _deck_problems(
+    config: DeckConfig,
+    lock: Lock,
+    released: ReleaseManifest,
+    types: tuple[DeckTypes, tuple[NoteTypeSpec, ...]],
+    cards: Sequence[RenderedCard],
+    adopting: bool,
+) -> list[Problem]:
+    """What is wrong with the deck as a whole against its lock and last release: changed
+    ids, a version below the release, changed schemas, notes that make no card, and kept
+    GUIDs the lock does not know (but while adopting, which seeds the lock)."""
+    lock_shown = display_path(config.path.parent / LOCK_FILE)
+    deck_types_, declared = types
+    problems = [
+        *identity_problems(config, lock, lock_shown),
+        *declared_identity_problems(config, lock, lock_shown),
+        *version_problems(config, released),
+        *schema_problems(config, declared, released),
+        *cardless_problems(cards, deck_types_),
+    ]
+    if not adopting:
+        problems.extend(unknown_guid_problems(lock, cards, lock_shown))
+    return problems
 
 
 def stamp_lock(
@@ -396,3 +419,21 @@ def guid_problem(card: RenderedCard, was: str, line: int, lock_shown: str) -> Pr
         "matches the note by its GUID, and another would give every learner a second copy; "
         f"put {before} back",
     )
+
+
+def unknown_guid_problems(
+    lock: Lock, cards: Sequence[RenderedCard], lock_shown: str
+) -> list[Problem]:
+    """A card with ``guid:`` (an adopted note) that the lock does not know: a build would
+    stamp it now and overwrite every learner's copy of the note."""
+    return [
+        Problem(
+            card.shown,
+            1,
+            f"card {card.id} keeps a note's GUID (`guid:`), but {lock_shown} does not know it: "
+            "a build would overwrite every learner's copy of that note; restore the lock from "
+            "version control, or adopt the deck again (`ankigen adopt`)",
+        )
+        for card in cards
+        if card.guid and card.id not in lock.cards and card.id not in lock.retired
+    ]

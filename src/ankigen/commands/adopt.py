@@ -22,6 +22,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from ankigen.anki.apkgwhole import WholeNote, WholePackage, WholeType, read_whole
 from ankigen.commands.adoptseed import seed
@@ -33,6 +34,7 @@ from ankigen.source.config import random_id
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.source.validate import CARD_ID, Section
 
+BLOCK = re.compile(r"<(?:p|div|ul|ol|pre|table|h[1-6]|blockquote|hr)\b", re.I)
 MEDIA_DIR = "media"
 TYPES_DIR = "note-types"
 DEFAULT_PREFIX = "AD"
@@ -72,19 +74,56 @@ def adopt(
     force: bool = False,
 ) -> Adopted:
     """Write ``cards_dir`` from ``package`` (see the module); ``AnkigenError`` for what
-    cannot be adopted, before anything is written."""
+    cannot be adopted, and then nothing is left written (a folder ``force`` replaces is
+    put back)."""
     whole = read_whole(package)
     shown = display_path(package)
     if not whole.notes:
         raise AnkigenError([Problem(shown, 1, "the package holds no notes: nothing to adopt")])
     _refuse_existing(cards_dir, force)
     deck_id, deck_name = _deck(whole, deck, shown)
-    keys = _type_keys([whole.types[t] for t in sorted({n.type_id for n in whole.notes})])
+    adopted = [n for n in whole.notes if _in_deck(n, whole, deck_name)]
+    keys = _type_keys([whole.types[t] for t in sorted({n.type_id for n in adopted})])
     if deck_id in keys:  # Anki's ids are times: a deck and a note type made at once share one
         deck_id = next(i for i in iter(random_id, None) if i not in keys)  # decks match by name
     plans, names = _plans(whole, deck_name, keys, categories)
-    if force and cards_dir.exists():
-        shutil.rmtree(cards_dir)
+    if not plans:
+        raise AnkigenError([Problem(shown, 1, f"no note of the package is in {deck_name!r}")])
+    backup = _set_aside(cards_dir) if force and cards_dir.exists() else None
+    existed = cards_dir.exists()
+    try:
+        result = _write_all(cards_dir, whole, (deck_id, deck_name), keys, plans, names, now)
+    except BaseException:  # all or nothing: a half-adopted folder would build as new notes
+        shutil.rmtree(cards_dir, ignore_errors=True)
+        if backup is not None:
+            backup.rename(cards_dir)
+        elif existed:
+            cards_dir.mkdir()
+        raise
+    if backup is not None:
+        shutil.rmtree(backup)
+    return result
+
+
+def _set_aside(cards_dir: Path) -> Path:
+    """Move the folder ``--force`` replaces out of the way, to put back if adopting fails."""
+    backup = cards_dir.with_name(f".{cards_dir.name}.before-adopt")
+    shutil.rmtree(backup, ignore_errors=True)
+    cards_dir.rename(backup)
+    return backup
+
+
+def _write_all(
+    cards_dir: Path,
+    whole: WholePackage,
+    deck: tuple[int, str],
+    keys: dict[int, str],
+    plans: list[Plan],
+    names: dict[str, str],
+    now: int,
+) -> Adopted:
+    """Write the cards folder and seed its lock and release record."""
+    deck_id, deck_name = deck
     cards_dir.mkdir(parents=True, exist_ok=True)
     media_dir = cards_dir / MEDIA_DIR
     for name, data in sorted(whole.media.items()):
@@ -161,7 +200,7 @@ def _plans(
     whole: WholePackage, deck_name: str, keys: dict[int, str], categories: str
 ) -> tuple[list[Plan], dict[str, str]]:
     """Each note's card, and the categories (prefix → name)."""
-    notes = list(whole.notes)
+    notes = [note for note in whole.notes if _in_deck(note, whole, deck_name)]
     from_field = _ids_from_fields(notes, whole) if categories == "ids" else None
     names: dict[str, str] = {}
     counters: Counter[str] = Counter()
@@ -180,6 +219,13 @@ def _plans(
         subdeck = deck[len(deck_name) + 2 :] if deck.startswith(deck_name + "::") else ""
         plans.append(Plan(note, card_id, prefix, subdeck, keys[note.type_id]))
     return plans, names
+
+
+def _in_deck(note: WholeNote, whole: WholePackage, deck_name: str) -> bool:
+    """Whether the note has a card in the deck adopted or below it (a collection exported
+    whole holds other decks' notes too: they are not this deck's)."""
+    names = [whole.decks.get(deck_id, "Default") for deck_id in note.deck_ids]
+    return not names or any(n == deck_name or n.startswith(deck_name + "::") for n in names)
 
 
 def _ids_from_fields(notes: list[WholeNote], whole: WholePackage) -> list[str] | None:
@@ -269,8 +315,8 @@ def _write_card(
     sections, kept = [], []
     for name, value in zip(note_type.field_names, _padded(plan.note, note_type), strict=True):
         text = _as_markdown(value, path, whole, renderer, name in _cloze_fields(note_type))
-        if text is None:
-            text = _media_paths(value, whole)
+        if text is None:  # a line of it starting with # would read as a section heading
+            text = re.sub(r"(?m)^([ \t]*)#", r"\1&#35;", _media_paths(value, whole))
             kept.append(name)
             for _, what in removed_parts(value):
                 result.warnings.append(
@@ -281,7 +327,7 @@ def _write_card(
         "---",
         f"id: {plan.card_id}",
         f"title: {json.dumps(_title(plan, note_type), ensure_ascii=False)}",
-        f"guid: '{plan.note.guid}'        # the note's identity in Anki: never change it",
+        f"guid: {json.dumps(plan.note.guid)}        # the note's identity in Anki: never change it",
         f"type: {plan.type_key}",
         f"tags: {json.dumps(list(plan.note.tags), ensure_ascii=False)}",
     ]
@@ -315,12 +361,17 @@ def _media_paths(value: str, whole: WholePackage) -> str:
     """A field's HTML with its media named relative to a card file (``../media/x``)."""
 
     def image(match: re.Match[str]) -> str:
-        name = html.unescape(match.group(2))
+        written = match.group(2) or match.group(3) or match.group(4) or ""
+        name = html.unescape(written)
+        if name not in whole.media:
+            name = unquote(name)  # `my%20pic.png` names `my pic.png`
         if name not in whole.media:
             return match.group(0)
         return f'{match.group(1)}"../{MEDIA_DIR}/{html.escape(name)}"'
 
-    value = re.sub(r"""(<img\b[^>]*?\bsrc\s*=\s*)["']?([^"'\s>]+)["']?""", image, value)
+    value = re.sub(
+        r"""(<img\b[^>]*?\bsrc\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", image, value
+    )
     return re.sub(
         r"\[sound:([^\]]+)\]",
         lambda m: (
@@ -336,7 +387,8 @@ def _as_markdown(
     """``value`` as Markdown, if it renders back to the same (``canonical``); else ``None``."""
     if not value.strip():
         return ""
-
+    if not BLOCK.search(value):  # an inline field (a word, a template's `class="{{X}}"`):
+        return None  # Markdown would make it a paragraph, <p>…</p>; kept as it is
     def media_path(src: str) -> str | None:
         name = html.unescape(src)
         return f"../{MEDIA_DIR}/{name}" if name in whole.media else None

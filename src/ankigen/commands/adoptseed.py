@@ -34,7 +34,7 @@ def seed(
     """Write the lock and release record of the cards folder adopted from ``whole``
     (``notes``: each card id's note); the round-trip report, a line per difference."""
     deck = render_deck(cards_dir, use_cache=False)
-    checked = check_deck(cards_dir, deck, now=now, strict=False)
+    checked = check_deck(cards_dir, deck, now=now, strict=False, adopting=True)
     lock = checked.lock
     type_mods = {spec.kind: whole.types[spec.id].mod for spec in checked.declared_types}
     newest = max([n.mod for n in notes.values()] + list(type_mods.values()))

@@ -85,8 +85,9 @@ class OwnClozeKind(NoteKind):
         if self.numbers(sections):
             return []
         where = sorted(self.deletions_in)
+        make = Problem.warning if card.guid else Problem  # adopted as it was: learners have it
         return [
-            Problem(
+            make(
                 card.shown,
                 card.sections[where[0]].line if where else card.id_line,
                 f"a {card.kind} card needs at least one deletion, like `{{{{c1::hidden text}}}}`, "

@@ -57,12 +57,40 @@ STYLE_LOAD = re.compile(r"url\s*\(|expression\s*\(|@import|\\", re.I)
 TAG = re.compile(r"\{\{.*?\}\}", re.S)
 
 
+FIELD_IN_TAG = re.compile(r"<[^<>]*\{\{[^<>]*>")
+TAG_NAME = re.compile(r"</?\s*([^\s>/]*)")
+ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+
+
 def template_hazards(text: str) -> list[tuple[int, str]]:
     """(line, what) for each part of the template ``text`` that could run or load."""
     finder = _Finder()
     finder.feed(TAG.sub(lambda m: "x" * len(m.group(0)), text))
     finder.close()
-    return finder.found
+    return sorted(finder.found + _fields_in_tags(text))
+
+
+def _fields_in_tags(text: str) -> list[tuple[int, str]]:
+    """A field's text goes into the card as it is: inside a tag it could spell any tag name
+    (``<scr{{X}}ipt>``), attribute or address. Only a quoted value of an attribute that
+    neither loads, links, runs nor styles may hold one (``class="{{Kind}}"``)."""
+    found = []
+    for match in FIELD_IN_TAG.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        tag = match.group(0)[:-1]
+        name = TAG_NAME.match(tag)
+        assert name is not None  # the pattern matches any text after "<"
+        if "{{" in name.group(1):
+            found.append((line, "a field inside a tag's name could make it any tag"))
+            continue
+        for attribute in ATTRIBUTE.finditer(tag, name.end()):
+            key, value = attribute.group(1).lower(), attribute.group(2) or ""
+            quoted = value[:1] in ("'", '"')
+            if "{{" in key or ("{{" in value and not quoted):
+                found.append((line, "a field in a tag outside a quoted attribute value"))
+            elif "{{" in value and (key in LOADING or key.startswith("on") or key == "style"):
+                found.append((line, f"a field in {key}= could load, link or run anything"))
+    return found
 
 
 class _Finder(HTMLParser):

@@ -19,7 +19,8 @@ CARD_ID = re.compile(r"^([A-Z]+)([0-9]+)$")
 TAG = re.compile(r"^[^\s\"\x00-\x1f\x7f]+$")
 KNOWN_KEYS = ("id", "title", "tags", "type", "deck", "draft", "guid", "html")
 # Anki's GUID alphabet (base 91): a ``guid:`` kept from a package is one of these strings
-GUID = re.compile(r"^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@\[\]^_`{|}~]{1,64}$")
+# (genanki's and other tools' may hold any printable character: all are kept)
+GUID = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 DRAFT = "draft"  # `draft: true`: a card in the making, left out of packages and releases
 DRAFT_NOTE = "draft: "  # starts the message of each problem of a draft (all are warnings)
 SOUND_TAG = "[sound:"  # Anki plays it wherever it stands in a field
@@ -429,8 +430,8 @@ def _guid(value: Any, problem: Any) -> str | None:
     if not isinstance(value, str) or not GUID.match(value):
         problem(
             "guid",
-            "`guid` is the note's GUID in Anki: 1 to 64 of Anki's GUID characters (letters, "
-            "digits and !#$%&()*+,-./:;<=>?@[]^_`{|}~), in quotes; never change it",
+            "`guid` is the note's GUID in Anki: 1 to 256 printable characters, in quotes; "
+            "never change it",
         )
         return None
     return value
