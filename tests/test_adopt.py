@@ -5,6 +5,7 @@ one card edited and released: exactly that note updated. And bad input: messages
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 from ankigen.cli import main
 from ankigen.commands.build import build
 from ankigen.commands.release import release
-from tests.adoptdeck import DECK, export, learner, make_author_collection
+from tests.adoptdeck import DECK, PNG, export, learner, make_author_collection
 from tests.ankihelpers import import_package, review_log, scheduling
 
 T1, T2 = 1_900_000_000, 1_900_500_000
@@ -232,19 +233,34 @@ def test_a_changed_guid_is_refused(tmp_path, runner, monkeypatch):
 
 
 def test_a_failed_adoption_leaves_nothing_behind(tmp_path, runner):
-    """A note adopt cannot keep (an image missing from the package) fails the adoption,
-    and no half-written folder is left that would build as new notes."""
+    """A note type adopt cannot keep (a template with a script) fails the adoption, and
+    no half-written folder is left that would build as new notes."""
     author = make_author_collection(tmp_path / "author")
-    note = author.new_note(author.models.by_name("Basic"))
-    note.fields[:] = ["Lost", '<img src="gone.png">']
-    author.add_note(note, author.decks.id(DECK))
+    basic = author.models.by_name("Basic")
+    basic["tmpls"][0]["qfmt"] += "<script>fetch('https://evil.example/')</script>"
+    author.models.update_dict(basic)
     package = export(author, tmp_path / "physics.apkg")
     author.close()
     cards = tmp_path / "cards"
     result = runner.invoke(main, ["adopt", str(package), "--cards", str(cards)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "gone.png" in result.stderr
+    assert "<script> could run a script" in result.stderr
     assert not cards.exists()
+
+
+def test_a_file_missing_from_the_package_is_kept_as_written(tmp_path, runner):
+    """The package lacked it, so learners never had it: the field stays as it was."""
+    author = make_author_collection(tmp_path / "author")
+    note = author.new_note(author.models.by_name("Basic"))
+    note.fields[:] = ["Lost", '<img src="gone.png"> and more']
+    author.add_note(note, author.decks.id(DECK))
+    package = export(author, tmp_path / "physics.apkg")
+    author.close()
+    cards = tmp_path / "cards"
+    result = runner.invoke(main, ["adopt", str(package), "--cards", str(cards)])
+    assert result.exit_code == 0, result.output
+    built = build(cards, tmp_path / "out", now=T1)
+    assert any("gone.png" in w.message and "kept as written" in w.message for w in built.warnings)
 
 
 def test_only_the_chosen_decks_notes_are_adopted(tmp_path, runner):
@@ -267,3 +283,38 @@ def test_only_the_chosen_decks_notes_are_adopted(tmp_path, runner):
     assert result.exit_code == 0, result.output
     texts = " ".join(p.read_text() for p in cards.rglob("*.md"))
     assert "Not physics" not in texts and "Newton" in texts
+
+
+def test_a_font_the_note_types_css_names_is_adopted_and_shipped(tmp_path, runner):
+    author = make_author_collection(tmp_path / "author")
+    (Path(author.media.dir()) / "_deck.ttf").write_bytes(b"\x00\x01\x00\x00font")
+    basic = author.models.by_name("Basic")
+    basic["css"] += '\n@font-face { font-family: Deck; src: url("_deck.ttf"); }\n'
+    author.models.update_dict(basic)
+    package = export(author, tmp_path / "physics.apkg")
+    author.close()
+    cards = tmp_path / "cards"
+    result = runner.invoke(main, ["adopt", str(package), "--cards", str(cards)])
+    assert result.exit_code == 0, result.output
+    built = build(cards, tmp_path / "out", now=T1)
+    with zipfile.ZipFile(built.output) as archive:
+        names = json.loads(archive.read("media")).values()
+    assert any(name.startswith("_ankigen-") and name.endswith(".ttf") for name in names)
+
+
+def test_an_image_only_a_template_names_is_adopted_and_shipped(tmp_path, runner, collection):
+    author = make_author_collection(tmp_path / "author")
+    (Path(author.media.dir()) / "_logo.png").write_bytes(PNG)
+    basic = author.models.by_name("Basic")
+    basic["tmpls"][0]["qfmt"] = '<img src="_logo.png">' + basic["tmpls"][0]["qfmt"]
+    author.models.update_dict(basic)
+    package = export(author, tmp_path / "physics.apkg")
+    author.close()
+    cards = tmp_path / "cards"
+    assert runner.invoke(main, ["adopt", str(package), "--cards", str(cards)]).exit_code == 0
+    built = build(cards, tmp_path / "out", now=T1)
+    import_package(collection, built.output)
+    shipped = [p.name for p in Path(collection.media.dir()).iterdir() if p.name.startswith("_")]
+    (logo,) = [name for name in shipped if name.endswith(".png")]
+    assert (Path(collection.media.dir()) / logo).read_bytes() == PNG
+    assert any(f'src="{logo}"' in t["qfmt"] for m in collection.models.all() for t in m["tmpls"])

@@ -328,7 +328,9 @@ def tombstone_note(
     kind = tomb.kind or kind_of_note(tomb.clozes)
     spec = next((s for s in declared if s.kind == kind), None)
     ords = card_ords(tomb.clozes)
+    tags = tombstone_tags(card_id)
     if spec is not None and spec.field_names[:2] != ("ID", "Title"):  # its own fields only:
+        tags = (RETIRED_TAG,)  # and exactly its own tags: no category
         fields = fields[2:]  # the notice in the first two, the others empty
         if len(spec.fields) == 1:
             fields = ("".join(fields),)
@@ -343,7 +345,7 @@ def tombstone_note(
         note_id=tomb.note_id,
         mod=tomb.mod,
         fields=fields,
-        tags=tombstone_tags(card_id),
+        tags=tags,
         position=position,
         kind=kind,
         deck_id=decks.place(tomb.deck or config.card_deck(category, "")),

@@ -18,6 +18,7 @@ from ankigen.anki.notetype import (
     cloze_note_type,
     declared_note_type,
 )
+from ankigen.checks.templatemedia import with_template_media
 from ankigen.errors import Problem, display_path, quoted
 from ankigen.release.changelog import ReleaseManifest
 from ankigen.render.card import RenderedCard
@@ -88,25 +89,28 @@ def deck_types(config: DeckConfig) -> tuple[DeckTypes, list[Problem]]:
         cloze = replace(cloze, css=cloze.css + deck_css)
     declared = {
         name: declared_note_type(
-            declared,
+            with_template_media(declared, cards_dir, media, problems),
             config.name,
             ("" if declared.own else deck_css) + sheet(declared.css, declared.line),
         )
         for name, declared in config.note_types.items()
     }
-    for declared_type in config.note_types.values():
-        for template in declared_type.templates:
-            for text, shown in zip((template.front, template.back), template.files, strict=True):
-                problems.extend(
-                    Problem(
-                        shown,
-                        line,
-                        f"{what}: a note type's template runs on every learner's device; remove it",
-                    )
-                    for line, what in template_hazards(text)
-                )
+    problems.extend(_template_problems(config))
     types = DeckTypes(basic, cloze, declared, tuple(media[name] for name in sorted(media)))
     return types, problems
+
+
+def _template_problems(config: DeckConfig) -> list[Problem]:
+    """What in an author's templates could run a script or load from the web."""
+    return [
+        Problem(
+            shown, line, f"{what}: a note type's template runs on every learner's device; remove it"
+        )
+        for declared in config.note_types.values()
+        for template in declared.templates
+        for text, shown in zip((template.front, template.back), template.files, strict=True)
+        for line, what in template_hazards(text)
+    ]
 
 
 def schema_problems(

@@ -130,7 +130,10 @@ def _write_all(
         media_dir.mkdir(exist_ok=True)
         (media_dir / name).write_bytes(data)
     result = Adopted(cards_dir, deck_name, len(plans), sorted(keys.values()))
-    declared = [_write_type(cards_dir, whole.types[type_id], key) for type_id, key in keys.items()]
+    declared = [
+        _write_type(cards_dir, whole.types[type_id], key, set(whole.media))
+        for type_id, key in keys.items()
+    ]
     renderer = Renderer(cards_dir)
     for plan in plans:
         _write_card(cards_dir, plan, whole, renderer, result)
@@ -251,7 +254,9 @@ def _category(note: WholeNote, categories: str, deck_name: str) -> tuple[str, st
     return DEFAULT_PREFIX, deck_name
 
 
-def _write_type(cards_dir: Path, note_type: WholeType, key: str) -> str:
+def _write_type(
+    cards_dir: Path, note_type: WholeType, key: str, media: set[str] | None = None
+) -> str:
     """Write a note type's templates and CSS beside deck.yaml; its deck.yaml entry."""
     folder = cards_dir / TYPES_DIR / key
     folder.mkdir(parents=True, exist_ok=True)
@@ -268,7 +273,8 @@ def _write_type(cards_dir: Path, note_type: WholeType, key: str) -> str:
     if note_type.cloze:
         lines.append("    cloze: true")
     if note_type.css:
-        (folder / "style.css").write_text(note_type.css, encoding="utf-8")
+        css = _css_media(note_type.css, media or set())
+        (folder / "style.css").write_text(css, encoding="utf-8")
         lines.append(f"    css: {TYPES_DIR}/{key}/style.css")
     lines.append("    templates:")
     for number, template in enumerate(note_type.templates, start=1):
@@ -276,11 +282,43 @@ def _write_type(cards_dir: Path, note_type: WholeType, key: str) -> str:
             f"{TYPES_DIR}/{key}/{number}-front.html",
             f"{TYPES_DIR}/{key}/{number}-back.html",
         )
-        (cards_dir / front).write_text(template.front, encoding="utf-8")
-        (cards_dir / back).write_text(template.back, encoding="utf-8")
+        for path, text in ((front, template.front), (back, template.back)):
+            (cards_dir / path).write_text(_template_media(text, media or set()), encoding="utf-8")
         name = json.dumps(template.name, ensure_ascii=False)
         lines.append(f"      {name}: {{front: {front}, back: {back}}}")
     return "\n".join(lines)
+
+
+CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')\s]+)\1\s*\)""")
+
+
+TEMPLATE_SRC = re.compile(r"""(\bsrc\s*=\s*)(["'])([^"'{}]+)\2""", re.I)
+
+
+def _template_media(text: str, media: set[str]) -> str:
+    """A template with each file of the package it names (``src="_logo.png"``) named from
+    the template's folder, where adopt wrote the media; ``ankigen build`` ships them."""
+
+    def local(match: re.Match[str]) -> str:
+        name = unquote(html.unescape(match.group(3)))
+        if name not in media:
+            return match.group(0)
+        return f'{match.group(1)}"../../{MEDIA_DIR}/{html.escape(name)}"'
+
+    return TEMPLATE_SRC.sub(local, text)
+
+
+def _css_media(css: str, media: set[str]) -> str:
+    """The CSS with each file of the package it names (a font) named from the CSS file's
+    folder, ``note-types/<type>/``, where adopt wrote the media (``cards/media``)."""
+
+    def local(match: re.Match[str]) -> str:
+        name = unquote(match.group(2))
+        if name not in media:
+            return match.group(0)
+        return f'url("../../{MEDIA_DIR}/{name}")'
+
+    return CSS_URL.sub(local, css)
 
 
 def _ids(ids: list[int | None]) -> str:

@@ -21,6 +21,9 @@ from ankigen.source.validate import Section
 
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# a file a kept field names that is not there is no error: the package it came from lacked
+# it too, and learners see the field as they always did
+KEPT = "(kept as written in this HTML field: put the file there to ship it)"
 
 
 def html_section(
@@ -41,8 +44,8 @@ def html_section(
         if SCHEME.match(src) or src.startswith(("/", MEDIA_PREFIX)):
             return match.group(0)  # a web address: the sanitizer removes it, with a warning
         found = resolve_image(src, card_path, cards_dir)
-        if isinstance(found, str):
-            problems.append(Problem(shown, line_of(match.start()), found))
+        if isinstance(found, str):  # as the package had it: learners see what they saw
+            problems.append(Problem.warning(shown, line_of(match.start()), f"{found} {KEPT}"))
             return match.group(0)
         media[found.name] = found
         return f'{match.group(1)}"{found.name}"'
@@ -55,7 +58,7 @@ def html_section(
     media.update((sound.name, sound) for sound in sounds)
     for written, message in wrong:
         found = text.find(f"[sound:{html.unescape(written)}")
-        problems.append(Problem(shown, line_of(max(found, 0)), message))
+        problems.append(Problem.warning(shown, line_of(max(found, 0)), f"{message} {KEPT}"))
     numbers: tuple[int, ...] = ()
     if cloze:
         numbers = tuple(sorted({int(m.group(1)) for m in OPEN.finditer(cleaned)}))
