@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,10 @@ class DeckConfig:
 
     @property
     def slug(self) -> str:
-        """The deck's name made safe for a file name: ``ML and DL`` → ``ml-and-dl``."""
-        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        """The deck's name made safe for a file name: ``ML and DL`` → ``ml-and-dl``, accents
+        dropped (``Français`` → ``francais``)."""
+        plain = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode()
+        slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
         return slug or "deck"
 
     @property
