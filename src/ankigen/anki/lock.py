@@ -395,10 +395,6 @@ def _type_stamp(old: Stamp | None, digest: str, now: int, release: Release | Non
     return Stamp(digest, max(now, old.mod + 1) if old else now)
 
 
-def _stamp(stamp: CardStamp) -> tuple[str, int, int]:
-    return stamp.hash, stamp.mod, stamp.note_id
-
-
 def card_entry(card_id: str, stamp: CardStamp) -> str:
     """A card's line of the lock: what ``json.dumps`` writes for its entry, made faster."""
     clozes = f', "clozes": {list(stamp.clozes)}' if stamp.clozes else ""

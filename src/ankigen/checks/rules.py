@@ -32,7 +32,6 @@ from ankigen.render.kinds import kind_of_note
 from ankigen.render.media import MediaFile
 from ankigen.source.config import DeckConfig, random_id, version_key
 from ankigen.source.layout import LOCK_FILE, RELEASE_FILE
-from ankigen.source.strays import stray_card_files
 from ankigen.tex.check import formula_problems
 
 # A note this big syncs and renders slowly on phones; Anki itself has no hard limit.
@@ -74,7 +73,7 @@ def check_deck(
     (``adopting``: ``ankigen adopt`` seeds the lock from this check). Raises
     ``AnkigenError`` with every problem when any is an error, or ``strict`` and warnings.
     """
-    problems = [*deck.problems, *deck.checks, *stray_card_files(cards_dir)]
+    problems = [*deck.problems, *deck.checks]
     config = deck.config
     if config is None or any(p.is_error for p in problems):
         raise AnkigenError(problems)

@@ -8,7 +8,6 @@ build (``cache.build_record``), and then nothing is done at all.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import partial
@@ -29,6 +28,7 @@ from ankigen.render.card import RenderedCard, RenderedDeck
 from ankigen.source.config import DeckConfig, load_config
 from ankigen.source.layout import DECK_FILE, LOCK_FILE, RELEASE_FILE
 from ankigen.source.load import discover_named, display_named
+from ankigen.source.strays import stray_card_files
 from ankigen.source.validate import cross_card_problems
 from ankigen.util.atomic import atomic_write_bytes
 from ankigen.util.progress import Progress
@@ -140,7 +140,9 @@ def render_deck(
         config = load_config(cards_dir)
     except AnkigenError as exc:
         problems.extend(exc.problems)
-    named = discover_named(cards_dir)
+    others: list[str] = []  # the files that are not cards: are some meant to be?
+    named = discover_named(cards_dir, others)
+    problems.extend(stray_card_files(others))
     paths = [path for _, path, _ in named]
     shown = display_named(cards_dir, named)
     if config is None:  # still check the cards, against any category: all problems at once
@@ -243,10 +245,7 @@ def build(
     )
     if release is not None:
         return run(release=release)
-    with journal.writing(cards_dir, wait=True):
-        undone = journal.recover(cards_dir)
-        if undone:
-            print(undone, file=sys.stderr)
+    with journal.settled(cards_dir, wait=True):
         return run()
 
 

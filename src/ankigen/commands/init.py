@@ -57,7 +57,6 @@ class NewDeck:
     name: str
     files: dict[Path, str]
     card: Path
-    gitignore_changed: bool
 
 
 def parse_categories(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -141,7 +140,7 @@ def plan_init(root: Path, name: str | None, categories: dict[str, str]) -> NewDe
     if changed:
         before = "" if not old else old if old.endswith("\n") else old + "\n"
         files[ignore] = before + IGNORED + "\n"
-    return NewDeck(root, deck_name, files, cards / relative, changed)
+    return NewDeck(root, deck_name, files, cards / relative)
 
 
 def _in_the_way(root: Path, cards: Path) -> list[Problem]:

@@ -15,7 +15,6 @@ put back as they were.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -139,10 +138,8 @@ def release(
     changes need a bigger part (``release_problem``). ``message``, the author's words, goes
     into the changelog and the deck description. ``progress`` hears how the rendering goes.
     """
-    with journal.writing(cards_dir, wait=False):  # two releases at once: one is refused
-        undone = journal.recover(cards_dir)  # one killed before it finished: undone, repeated
-        if undone:
-            print(undone, file=sys.stderr)
+    # two releases at once: one is refused; one killed before it finished: undone, repeated
+    with journal.settled(cards_dir, wait=False):
         return _release(
             cards_dir,
             out_dir,

@@ -23,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,17 @@ def writing(cards_dir: Path, *, wait: bool) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+@contextmanager
+def settled(cards_dir: Path, *, wait: bool) -> Iterator[None]:
+    """Hold the write lock (``writing``), after undoing a release that did not finish
+    (``recover``), which standard error is told."""
+    with writing(cards_dir, wait=wait):
+        undone = recover(cards_dir)
+        if undone:
+            print(undone, file=sys.stderr)
+        yield
 
 
 def begin(cards_dir: Path, files: list[Path], package: Path) -> None:

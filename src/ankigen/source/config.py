@@ -89,10 +89,6 @@ class DeckConfig:
             return deck
         return self.categories.get(category, "") if self.subdecks else ""
 
-    def subdeck_name(self, prefix: str) -> str:
-        """The full name of a category's subdeck: ``ML and DL::Deep Learning``."""
-        return f"{self.name}::{self.categories[prefix]}"
-
     @property
     def slug(self) -> str:
         """The deck's name made safe for a file name: ``ML and DL`` → ``ml-and-dl``, accents

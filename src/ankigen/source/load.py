@@ -32,15 +32,22 @@ def discover(cards_dir: Path) -> list[Path]:
     return [path for _, path, _ in discover_named(cards_dir)]
 
 
-def discover_named(cards_dir: Path) -> list[tuple[str, Path, bool]]:
+def discover_named(
+    cards_dir: Path, others: list[str] | None = None
+) -> list[tuple[str, Path, bool]]:
     """``discover``, each path with its name below ``cards_dir`` (``/``-separated) and
     whether it is a link; a link named ``*.md`` is kept even when it leads nowhere, and so
-    is a FIFO or a device, so that reading it reports why.
+    is a FIFO or a device, so that reading it reports why. Every other visible file's path
+    goes to ``others`` when given (``source.strays`` looks at them): one walk for both.
     """
     found: list[tuple[str, str, bool]] = []
     for name, entry in walk_files(os.fspath(cards_dir), _visible):
-        if _visible(entry) and entry.name.endswith(CARD_SUFFIX):
+        if not _visible(entry):
+            continue
+        if entry.name.endswith(CARD_SUFFIX):
             found.append((name, entry.path, entry.is_symlink()))
+        elif others is not None:
+            others.append(entry.path)
     unnamed = [_not_utf8(path) for name, path, _ in found if not _is_utf8(name)]
     if unnamed:
         raise AnkigenError(unnamed)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from ankigen.errors import Problem, display_path
-from ankigen.source.load import CARD_SUFFIX, FENCE, walk_files
+from ankigen.source.load import FENCE
 
 CARD_LIKE_SUFFIXES = (".markdown", ".mdown", ".mkd", ".mkdn", ".md", ".txt", ".text")
 PEEK_BYTES = 4096
@@ -23,29 +23,29 @@ ID_NAME = re.compile(r"^[A-Z]+[0-9]+(?:[-_. ]|$)")
 SKIPPED = "skipped: not a card (no front matter); a card starts with a line `---`"
 
 
-def stray_card_files(cards_dir: Path) -> list[Problem]:
-    """A warning for each card-like file that is not named ``*.md``."""
+def stray_card_files(others: list[str]) -> list[Problem]:
+    """A warning for each card-like file among ``others`` (the files of the cards folder
+    that are not ``*.md``, as ``discover_named`` found them) that is not named ``*.md``."""
     problems = []
-    for _, entry in sorted(walk_files(os.fspath(cards_dir), _visible), key=lambda x: x[0]):
-        stem, suffix = os.path.splitext(entry.name)
-        if suffix == CARD_SUFFIX or suffix.lower() not in CARD_LIKE_SUFFIXES:
-            continue
-        if not _visible(entry) or not entry.is_file():
+    for path in sorted(others):
+        name = os.path.basename(path)
+        stem, suffix = os.path.splitext(name)
+        if suffix.lower() not in CARD_LIKE_SUFFIXES or not os.path.isfile(path):
             continue
         try:
-            with open(entry.path, "rb") as handle:
+            with open(path, "rb") as handle:
                 head = handle.read(PEEK_BYTES)
         except OSError:
             continue
         first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip()
         if first != FENCE.encode():
             continue
-        shown = display_path(Path(entry.path))
+        shown = display_path(Path(path))
         problems.append(
             Problem.warning(
                 shown,
                 1,
-                f"`{entry.name}` starts with front matter like a card, but only `.md` files are "
+                f"`{name}` starts with front matter like a card, but only `.md` files are "
                 f"cards, so it is left out of the deck: rename it to `{stem}.md`",
             )
         )
@@ -58,7 +58,3 @@ def not_a_card(path: Path, text: str) -> bool:
     if ID_NAME.match(path.name) or SECTION.search(text):
         return False
     return not re.search(r"^(id|title):", text, re.M)
-
-
-def _visible(entry: os.DirEntry[str]) -> bool:
-    return not entry.name.startswith(".")

@@ -87,12 +87,3 @@ def read_regular(path: str | Path, limit: int, what: str = "such a file") -> byt
         return b"".join(chunks)
     finally:
         os.close(fd)
-
-
-def check_regular(path: str | Path, limit: int, what: str = "such a file") -> None:
-    """Raise as ``read_regular`` would, from the status alone (links followed)."""
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise not_a_file(path, info.st_mode)
-    if info.st_size > limit:
-        raise too_big(path, info.st_size, limit, what)
